@@ -1,0 +1,1 @@
+//! Shared helpers for the ctxrt-vs-tokio benchmarks.

@@ -1,0 +1,501 @@
+//! [`Context`]: a snapshot of bindings that code can enter, and the per-thread [`Frame`].
+//!
+//! Every thread has one current context, held in a [`Frame`] in the `sync` shim's
+//! thread-local slot. Entering a context (`Context::run`) swaps the context's frame into the
+//! slot and swaps it back on exit, panics included, so sets made inside land in the context
+//! object and nothing of it stays on the thread. Invariants:
+//! 1. A frame's `id` is 0 until the first `set` inside it, then unique in the process. A
+//!    clone starts at 0 again: a copy is a different context object, so a token made in
+//!    the original cannot reset the copy (`ResetError::DifferentContext`).
+//! 2. `shared` holds inheritable bindings, `private` the `task_private()` ones; a child
+//!    (thread, task, blocking job) gets a clone of `shared` only, so inheriting is one
+//!    refcount whatever the number of bindings.
+//! 3. The slot is borrowed only for the few instructions of a lookup or a swap; user code
+//!    (drops of displaced values, `with` callbacks) runs after the borrow is released.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+
+use crate::bindings::{Bindings, Entry};
+use crate::scope::ContextScope;
+use crate::sync::{self, ErasedValue};
+use crate::var::ContextVar;
+
+/// The bindings of one context object, as it sits in a [`Context`] or in a thread's slot.
+#[derive(Default)]
+pub(crate) struct Frame {
+    /// 0 until a token is made in this context; see invariant 1.
+    pub(crate) id: u64,
+    /// Inheritable bindings.
+    pub(crate) shared: Bindings,
+    /// `task_private()` bindings: seen here, never inherited.
+    pub(crate) private: Bindings,
+}
+
+impl Frame {
+    /// An empty frame: what a fresh thread starts in.
+    pub(crate) const EMPTY: Frame = Frame {
+        id: 0,
+        shared: Bindings::EMPTY,
+        private: Bindings::EMPTY,
+    };
+
+    /// The bindings a var of this privacy lives in.
+    #[inline]
+    pub(crate) fn bindings(&self, private: bool) -> &Bindings {
+        if private {
+            &self.private
+        } else {
+            &self.shared
+        }
+    }
+
+    /// The bindings a var of this privacy lives in, mutably.
+    #[inline]
+    pub(crate) fn bindings_mut(&mut self, private: bool) -> &mut Bindings {
+        if private {
+            &mut self.private
+        } else {
+            &mut self.shared
+        }
+    }
+
+    /// This context object's id, giving it one if it has none (invariant 1).
+    #[inline]
+    pub(crate) fn ensure_id(&mut self) -> u64 {
+        if self.id == 0 {
+            self.id = sync::next_context_id();
+        }
+        self.id
+    }
+
+    /// A new context object holding the same bindings (private ones if `with_private`).
+    fn snapshot(&self, with_private: bool) -> Frame {
+        Frame {
+            id: 0,
+            shared: self.shared.clone(),
+            private: if with_private {
+                self.private.clone()
+            } else {
+                Bindings::EMPTY
+            },
+        }
+    }
+}
+
+/// A snapshot of context-variable bindings: Python's `contextvars.Context`.
+///
+/// A `Context` is a value. Cloning it, or taking [`Context::current`], is O(1) and gives an
+/// independent copy: sets in one never show in the other. Values themselves are shared,
+/// not copied: both copies hold the same `T`.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt_context::{Context, ContextVar};
+///
+/// static USER: ContextVar<&'static str> = ContextVar::new("user");
+///
+/// let _outer = USER.scoped("alice");
+/// let mut snapshot = Context::current();
+/// snapshot.run(|| {
+///     assert_eq!(USER.get(), Some("alice")); // inherited from the snapshot
+///     USER.set("bob");                       // lands in `snapshot` only
+/// });
+/// assert_eq!(USER.get(), Some("alice"));
+/// assert_eq!(snapshot.get(&USER), Some("bob"));
+/// ```
+pub struct Context {
+    frame: Frame,
+}
+
+impl Context {
+    /// An empty context: no bindings at all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ctx = ctxrt_context::Context::new();
+    /// assert!(ctx.is_empty());
+    /// ```
+    pub const fn new() -> Context {
+        Context {
+            frame: Frame::EMPTY,
+        }
+    }
+
+    /// A snapshot of the current context: every binding, `task_private()` ones included.
+    ///
+    /// Taking it never changes the current context, and later sets on either side are not
+    /// seen by the other. O(1) in the number of bindings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static ID: ContextVar<u32> = ContextVar::new("id");
+    /// ID.set(1);
+    /// let snapshot = Context::current();
+    /// ID.set(2);
+    /// assert_eq!(snapshot.get(&ID), Some(1));
+    /// ```
+    pub fn current() -> Context {
+        Context {
+            frame: current_snapshot(true),
+        }
+    }
+
+    /// A snapshot of the current context as a child inherits it: every binding except
+    /// `task_private()` ones. This is what `ctxrt-context::thread::spawn` and the ctxrt
+    /// runtime's `spawn` and `spawn_blocking` capture; other executors can use it the same
+    /// way. O(1) in the number of bindings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static TRACE: ContextVar<u64> = ContextVar::new("trace");
+    /// static HOOKS: ContextVar<u32> = ContextVar::new("hooks").task_private();
+    /// TRACE.set(7);
+    /// HOOKS.set(1);
+    /// let child = Context::inherited();
+    /// assert_eq!(child.get(&TRACE), Some(7));
+    /// assert!(!child.contains(&HOOKS));
+    /// ```
+    pub fn inherited() -> Context {
+        Context {
+            frame: current_snapshot(false),
+        }
+    }
+
+    /// Runs `f` inside this context, then returns to the previous one.
+    ///
+    /// Sets made inside `f` land in `self` (visible through [`Context::get`] afterwards).
+    /// The previous context is restored when `f` returns or panics. Runs nest as a stack.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static STEP: ContextVar<u32> = ContextVar::new("step");
+    /// let mut ctx = Context::new();
+    /// ctx.run(|| STEP.set(1));
+    /// assert_eq!(ctx.get(&STEP), Some(1));
+    /// assert_eq!(STEP.get(), None);
+    /// ```
+    #[inline]
+    pub fn run<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        let _entered = Entered::enter(&mut self.frame);
+        f()
+    }
+
+    /// The value bound to `var` in this context; the var's default is ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static LEVEL: ContextVar<u8> = ContextVar::with_default("level", || 3);
+    /// let ctx = Context::new();
+    /// assert_eq!(ctx.get(&LEVEL), None); // defaults are not bindings
+    /// assert_eq!(ctx.with_value(&LEVEL, 5).get(&LEVEL), Some(5));
+    /// ```
+    pub fn get<T: Clone + Send + Sync + 'static>(&self, var: &ContextVar<T>) -> Option<T> {
+        self.frame
+            .bindings(var.is_task_private())
+            .get(var.id())
+            .map(|value| downcast::<T>(value, var.name()).clone())
+    }
+
+    /// Whether `var` is bound in this context (defaults do not count).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static FLAG: ContextVar<bool> = ContextVar::new("flag");
+    /// assert!(!Context::new().contains(&FLAG));
+    /// assert!(Context::new().with_value(&FLAG, true).contains(&FLAG));
+    /// ```
+    pub fn contains<T: Send + Sync + 'static>(&self, var: &ContextVar<T>) -> bool {
+        self.frame
+            .bindings(var.is_task_private())
+            .get(var.id())
+            .is_some()
+    }
+
+    /// The number of bindings, `task_private()` ones included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static A: ContextVar<u8> = ContextVar::new("a");
+    /// static B: ContextVar<u8> = ContextVar::new("b");
+    /// let ctx = Context::new().with_value(&A, 1).with_value(&B, 2);
+    /// assert_eq!(ctx.len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.frame.shared.len() + self.frame.private.len()
+    }
+
+    /// Whether there are no bindings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(ctxrt_context::Context::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bindings, inheritable ones first, each in the order its var was first used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static REQUEST: ContextVar<u64> = ContextVar::new("request");
+    /// let ctx = Context::new().with_value(&REQUEST, 42);
+    /// let names: Vec<&str> = ctx.iter().map(|b| b.name()).collect();
+    /// assert_eq!(names, ["request"]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = Binding<'_>> + '_ {
+        let shared = self.frame.shared.entries().iter().map(|entry| Binding {
+            entry,
+            task_private: false,
+        });
+        let private = self.frame.private.entries().iter().map(|entry| Binding {
+            entry,
+            task_private: true,
+        });
+        shared.chain(private)
+    }
+
+    /// This context with `var` bound to `value` (a snapshot with an override).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static TENANT: ContextVar<&'static str> = ContextVar::new("tenant");
+    /// let mut ctx = Context::current().with_value(&TENANT, "acme");
+    /// assert_eq!(ctx.run(|| TENANT.get()), Some("acme"));
+    /// ```
+    pub fn with_value<T: Send + Sync + 'static>(
+        mut self,
+        var: &ContextVar<T>,
+        value: T,
+    ) -> Context {
+        // No slot is borrowed here, so displaced values may drop in place.
+        drop(self.frame.bindings_mut(var.is_task_private()).insert(
+            var.id(),
+            var.name(),
+            sync::erase(value),
+        ));
+        self
+    }
+
+    /// Wraps `fut` so that every poll of it runs inside this context, carrying the sets it
+    /// makes from one poll to the next. Works on any executor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static RID: ContextVar<u32> = ContextVar::new("rid");
+    /// let fut = Context::new().with_value(&RID, 9).scope(async { RID.get() });
+    /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.block_on(fut), Some(9));
+    /// ```
+    pub fn scope<F: Future>(self, fut: F) -> ContextScope<F> {
+        ContextScope::new(self, fut)
+    }
+}
+
+/// Takes a snapshot of the current frame without changing it (invariant 3: brief borrow).
+fn current_snapshot(with_private: bool) -> Frame {
+    sync::try_with_frame(|slot| slot.borrow().snapshot(with_private)).unwrap_or_default()
+}
+
+/// Restores the entered frame on drop, so a panic inside `run` leaves nothing behind.
+struct Entered<'a> {
+    frame: &'a mut Frame,
+}
+
+impl<'a> Entered<'a> {
+    #[inline]
+    fn enter(frame: &'a mut Frame) -> Entered<'a> {
+        swap_current(frame);
+        Entered { frame }
+    }
+}
+
+impl Drop for Entered<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        swap_current(self.frame);
+    }
+}
+
+#[inline]
+fn swap_current(frame: &mut Frame) {
+    sync::with_frame(|slot| match slot.try_borrow_mut() {
+        Ok(mut current) => std::mem::swap(&mut *current, frame),
+        Err(_) => panic!(
+            "Context::run was called while the current context is borrowed \
+             (from a ContextVar value's Clone impl); enter contexts outside such callbacks"
+        ),
+    })
+}
+
+impl Clone for Context {
+    /// A snapshot: a new context object with the same bindings, O(1).
+    fn clone(&self) -> Self {
+        Context {
+            frame: self.frame.snapshot(true),
+        }
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new()
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Names<'a>(&'a Context);
+        impl fmt::Debug for Names<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list()
+                    .entries(self.0.iter().map(|b| b.name()))
+                    .finish()
+            }
+        }
+        f.debug_struct("Context")
+            .field("bindings", &Names(self))
+            .finish()
+    }
+}
+
+/// One binding of a [`Context`], as yielded by [`Context::iter`].
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt_context::{Context, ContextVar};
+///
+/// static PORT: ContextVar<u16> = ContextVar::new("port");
+/// let ctx = Context::new().with_value(&PORT, 8080);
+/// let binding = ctx.iter().next().unwrap();
+/// assert_eq!(binding.name(), "port");
+/// assert_eq!(binding.value().downcast_ref::<u16>(), Some(&8080));
+/// ```
+#[derive(Clone, Copy)]
+pub struct Binding<'a> {
+    entry: &'a Entry,
+    task_private: bool,
+}
+
+impl<'a> Binding<'a> {
+    /// The bound var's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxrt_context::{Context, ContextVar};
+    /// static X: ContextVar<()> = ContextVar::new("x");
+    /// assert_eq!(Context::new().with_value(&X, ()).iter().next().unwrap().name(), "x");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.entry.name
+    }
+
+    /// The bound value, type-erased; `downcast_ref::<T>()` recovers it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxrt_context::{Context, ContextVar};
+    /// static N: ContextVar<i64> = ContextVar::new("n");
+    /// let ctx = Context::new().with_value(&N, -1);
+    /// assert_eq!(ctx.iter().next().unwrap().value().downcast_ref::<i64>(), Some(&-1));
+    /// ```
+    pub fn value(&self) -> &'a (dyn Any + Send + Sync) {
+        &*self.entry.value
+    }
+
+    /// Whether the var is `task_private()` (seen here, never inherited).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxrt_context::{Context, ContextVar};
+    /// static P: ContextVar<u8> = ContextVar::new("p").task_private();
+    /// assert!(Context::new().with_value(&P, 1).iter().next().unwrap().is_task_private());
+    /// ```
+    pub fn is_task_private(&self) -> bool {
+        self.task_private
+    }
+}
+
+impl fmt::Debug for Binding<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Binding")
+            .field("name", &self.name())
+            .field("task_private", &self.task_private)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Recovers a `&T` from a value bound to a var of type `T`.
+///
+/// Var ids are unique and a var has one type, so the downcast cannot fail; the panic names
+/// the var in case that invariant is ever broken.
+#[inline]
+pub(crate) fn downcast<'v, T: 'static>(value: &'v ErasedValue, var: &'static str) -> &'v T {
+    match value.downcast_ref::<T>() {
+        Some(value) => value,
+        None => panic!("ctxrt-context bug: the value bound to var `{var}` has another type"),
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clone_is_a_new_context_object_sharing_the_map() {
+        static V: ContextVar<u8> = ContextVar::new("v");
+        let mut a = Context::new().with_value(&V, 1);
+        a.run(|| drop(V.set(2)));
+        assert_ne!(a.frame.id, 0);
+        let b = a.clone();
+        assert_eq!(b.frame.id, 0, "a copy is a different context object");
+        assert_eq!(b.get(&V), Some(2));
+    }
+
+    #[test]
+    fn debug_lists_names() {
+        static A: ContextVar<u8> = ContextVar::new("alpha");
+        static B: ContextVar<u8> = ContextVar::new("beta").task_private();
+        let ctx = Context::new().with_value(&A, 1).with_value(&B, 2);
+        assert_eq!(
+            format!("{ctx:?}"),
+            r#"Context { bindings: ["alpha", "beta"] }"#
+        );
+    }
+}

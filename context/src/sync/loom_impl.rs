@@ -1,0 +1,43 @@
+//! Loom's primitives (`cfg(loom)`); see the contract in `sync/mod.rs`.
+
+use std::any::Any;
+use std::cell::RefCell;
+
+use crate::context::Frame;
+
+pub(crate) use loom::sync::Arc;
+pub(crate) use loom::thread::JoinHandle;
+
+/// A bound value: type-erased, shared between every snapshot that holds the binding.
+pub(crate) type ErasedValue = Arc<dyn Any + Send + Sync>;
+
+/// Erases `value` into a shareable binding value (loom's `Arc` cannot coerce to `dyn`,
+/// so the std `Arc` is made first and handed to loom to track).
+pub(crate) fn erase<T: Any + Send + Sync>(value: T) -> ErasedValue {
+    let std_arc: std::sync::Arc<dyn Any + Send + Sync> = std::sync::Arc::new(value);
+    Arc::from_std(std_arc)
+}
+
+loom::thread_local! {
+    /// The current context of this loom thread.
+    static CURRENT: RefCell<Frame> = RefCell::new(Frame::EMPTY);
+}
+
+/// Runs `f` with this loom thread's current-context slot.
+pub(crate) fn with_frame<R>(f: impl FnOnce(&RefCell<Frame>) -> R) -> R {
+    CURRENT.with(f)
+}
+
+/// Like [`with_frame`], but `None` once the thread's locals are destroyed.
+pub(crate) fn try_with_frame<R>(f: impl FnOnce(&RefCell<Frame>) -> R) -> Option<R> {
+    CURRENT.try_with(f).ok()
+}
+
+/// Starts a loom thread running `f`.
+pub(crate) fn spawn_thread<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    loom::thread::spawn(f)
+}

@@ -1,0 +1,33 @@
+//! The one door to concurrency for `ctxrt-context`.
+//!
+//! Nothing else in this crate names `std::sync`, `std::thread` or `thread_local!`. Under
+//! `cfg(loom)` the whole of [`std_impl`](self) is swapped for a file of the same shape over
+//! loom's primitives, so the loom models in `ctxrt-loom-tests` check the code that ships.
+//!
+//! What each backend provides (the contract both files keep):
+//! - `Arc`: shares one binding map between snapshots; `Arc::get_mut` tells a unique map
+//!   (mutate in place) from a shared one (copy on write).
+//! - `ErasedValue` and `erase(value)`: a bound value, type-erased and reference counted so a
+//!   snapshot shares the value instead of copying it.
+//! - `with_frame(f)` / `try_with_frame(f)`: the per-thread slot holding the current
+//!   context's [`Frame`](crate::context::Frame). Under loom it is loom's `thread_local!`,
+//!   because std's is shared by every loom thread.
+//! - `spawn_thread(f)` and `JoinHandle`: start an OS thread (a loom thread under loom).
+//!
+//! `ids.rs` is the same file in both builds: it hands out var and context ids from
+//! `const`-constructible std atomics. Loom's atomics are not `const`, so they cannot live in
+//! a `static ContextVar`; the only race they resolve (two threads giving a var its id at
+//! once) is settled by one `compare_exchange` and needs no model.
+
+mod ids;
+pub(crate) use ids::{next_context_id, VarIdCell};
+
+#[cfg(not(loom))]
+mod std_impl;
+#[cfg(not(loom))]
+pub(crate) use std_impl::*;
+
+#[cfg(loom)]
+mod loom_impl;
+#[cfg(loom)]
+pub(crate) use loom_impl::*;

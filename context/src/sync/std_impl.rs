@@ -1,0 +1,46 @@
+//! The real primitives (every build but `cfg(loom)`); see the contract in `sync/mod.rs`.
+
+use std::any::Any;
+use std::cell::RefCell;
+
+use crate::context::Frame;
+
+pub(crate) use std::sync::Arc;
+pub(crate) use std::thread::JoinHandle;
+
+/// A bound value: type-erased, shared between every snapshot that holds the binding.
+pub(crate) type ErasedValue = Arc<dyn Any + Send + Sync>;
+
+/// Erases `value` into a shareable binding value.
+#[inline]
+pub(crate) fn erase<T: Any + Send + Sync>(value: T) -> ErasedValue {
+    Arc::new(value)
+}
+
+std::thread_local! {
+    /// The current context of this thread. A thread starts in an empty context.
+    static CURRENT: RefCell<Frame> = const { RefCell::new(Frame::EMPTY) };
+}
+
+/// Runs `f` with this thread's current-context slot.
+///
+/// Panics if the thread's locals are already destroyed (a var set from a TLS destructor).
+#[inline]
+pub(crate) fn with_frame<R>(f: impl FnOnce(&RefCell<Frame>) -> R) -> R {
+    CURRENT.with(f)
+}
+
+/// Like [`with_frame`], but `None` once the thread's locals are destroyed.
+#[inline]
+pub(crate) fn try_with_frame<R>(f: impl FnOnce(&RefCell<Frame>) -> R) -> Option<R> {
+    CURRENT.try_with(f).ok()
+}
+
+/// Starts an OS thread running `f`.
+pub(crate) fn spawn_thread<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    std::thread::spawn(f)
+}

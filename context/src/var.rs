@@ -1,0 +1,514 @@
+//! [`ContextVar`], its [`Token`], [`ResetError`] and the [`BindingGuard`] of `scoped`.
+//!
+//! A var is a key: its value lives in the current context's bindings, never in the var.
+//! Every operation here borrows the thread's current-context slot for a lookup or one map
+//! update and releases it before any user code runs (invariant 3 in `context.rs`).
+
+use std::error::Error;
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::bindings::Displaced;
+use crate::context::downcast;
+use crate::sync::{self, ErasedValue, VarIdCell};
+
+/// A context variable: Python's `contextvars.ContextVar`.
+///
+/// Its value is looked up in the current context, so every thread, task or
+/// [`Context::run`](crate::Context::run) sees its own binding. Vars are usually statics,
+/// but need not be: a `Vec<ContextVar<T>>` built at run time works.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt_context::ContextVar;
+///
+/// static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id");
+/// static TENANT: ContextVar<String> = ContextVar::with_default("tenant", || "anonymous".into());
+///
+/// assert_eq!(REQUEST_ID.get(), None);
+/// assert_eq!(TENANT.get().as_deref(), Some("anonymous"));
+/// let token = REQUEST_ID.set("r-1".to_string());
+/// assert_eq!(REQUEST_ID.get().as_deref(), Some("r-1"));
+/// REQUEST_ID.reset(token).unwrap();
+/// assert_eq!(REQUEST_ID.get(), None);
+/// ```
+pub struct ContextVar<T> {
+    name: &'static str,
+    default: Option<fn() -> T>,
+    task_private: bool,
+    id: VarIdCell,
+}
+
+impl<T: Send + Sync + 'static> ContextVar<T> {
+    /// A var with no default: `get` gives `None` until it is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static DEPTH: ctxrt_context::ContextVar<u32> = ctxrt_context::ContextVar::new("depth");
+    /// assert_eq!(DEPTH.name(), "depth");
+    /// ```
+    pub const fn new(name: &'static str) -> Self {
+        ContextVar {
+            name,
+            default: None,
+            task_private: false,
+            id: VarIdCell::new(),
+        }
+    }
+
+    /// A var whose `get` gives `default()` while it is not bound.
+    ///
+    /// The default is not a binding: it is not inherited, counted or iterated, and
+    /// [`Token::old_value`] of a first `set` is `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static LIMIT: ContextVar<usize> = ContextVar::with_default("limit", || 100);
+    /// assert_eq!(LIMIT.get(), Some(100));
+    /// assert!(!LIMIT.is_set());
+    /// ```
+    pub const fn with_default(name: &'static str, default: fn() -> T) -> Self {
+        ContextVar {
+            name,
+            default: Some(default),
+            task_private: false,
+            id: VarIdCell::new(),
+        }
+    }
+
+    /// Makes this var task-private: its bindings are seen in the context that made them
+    /// (and in explicit snapshots of it), but are never inherited by a spawned thread,
+    /// task or blocking job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{thread, ContextVar};
+    /// static TX_HOOKS: ContextVar<u32> = ContextVar::new("tx_hooks").task_private();
+    /// TX_HOOKS.set(3);
+    /// assert_eq!(thread::spawn(|| TX_HOOKS.get()).join().unwrap(), None);
+    /// assert_eq!(TX_HOOKS.get(), Some(3));
+    /// ```
+    pub const fn task_private(mut self) -> Self {
+        self.task_private = true;
+        self
+    }
+
+    /// The name given at construction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let var = ctxrt_context::ContextVar::<u8>::new("color");
+    /// assert_eq!(var.name(), "color");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Whether this var is task-private (see [`ContextVar::task_private`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let var = ctxrt_context::ContextVar::<u8>::new("p").task_private();
+    /// assert!(var.is_task_private());
+    /// ```
+    pub fn is_task_private(&self) -> bool {
+        self.task_private
+    }
+
+    /// The value bound in the current context, else the default, else `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static MODE: ContextVar<&'static str> = ContextVar::with_default("mode", || "fast");
+    /// assert_eq!(MODE.get(), Some("fast"));
+    /// MODE.set("safe");
+    /// assert_eq!(MODE.get(), Some("safe"));
+    /// ```
+    #[inline]
+    pub fn get(&self) -> Option<T>
+    where
+        T: Clone,
+    {
+        match self.lookup(|value| downcast::<T>(value, self.name).clone()) {
+            Some(value) => Some(value),
+            None => self.default.map(|default| default()),
+        }
+    }
+
+    /// The value bound in the current context, else `fallback`; the var's default is
+    /// ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static RETRIES: ContextVar<u32> = ContextVar::with_default("retries", || 3);
+    /// assert_eq!(RETRIES.get_or(0), 0);
+    /// RETRIES.set(5);
+    /// assert_eq!(RETRIES.get_or(0), 5);
+    /// ```
+    #[inline]
+    pub fn get_or(&self, fallback: T) -> T
+    where
+        T: Clone,
+    {
+        self.lookup(|value| downcast::<T>(value, self.name).clone())
+            .unwrap_or(fallback)
+    }
+
+    /// Calls `f` with what [`get`](Self::get) would return, borrowed instead of cloned.
+    ///
+    /// `f` may itself read and set context variables.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static PATH: ContextVar<String> = ContextVar::new("path");
+    /// PATH.set("/a/b".to_string());
+    /// assert_eq!(PATH.with(|p| p.map(|p| p.len())), Some(4));
+    /// ```
+    pub fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        // Hold our own reference so the slot is released before `f` runs (invariant 3).
+        match self.lookup(ErasedValue::clone) {
+            Some(value) => f(Some(downcast::<T>(&value, self.name))),
+            None => match self.default {
+                Some(default) => f(Some(&default())),
+                None => f(None),
+            },
+        }
+    }
+
+    /// Whether the var is bound in the current context (a default does not count).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static SEEN: ContextVar<bool> = ContextVar::with_default("seen", || false);
+    /// assert!(!SEEN.is_set());
+    /// SEEN.set(true);
+    /// assert!(SEEN.is_set());
+    /// ```
+    pub fn is_set(&self) -> bool {
+        self.lookup(|_| ()).is_some()
+    }
+
+    /// Binds `value` in the current context and returns a [`Token`] that can undo it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static LANG: ContextVar<&'static str> = ContextVar::new("lang");
+    /// let first = LANG.set("en");
+    /// assert_eq!(first.old_value(), None);
+    /// let second = LANG.set("fr");
+    /// assert_eq!(second.old_value(), Some(&"en"));
+    /// ```
+    pub fn set(&self, value: T) -> Token<T> {
+        let var_id = self.id.get();
+        let value = sync::erase(value);
+        let (context_id, displaced) = sync::with_frame(|slot| {
+            let mut frame = borrow_slot_mut(slot, "ContextVar::set");
+            let context_id = frame.ensure_id();
+            let displaced = frame
+                .bindings_mut(self.task_private)
+                .insert(var_id, self.name, value);
+            (context_id, displaced)
+        });
+        // The displaced value becomes the token's; a copied-from map drops here, unborrowed.
+        let Displaced { value: old, map } = displaced;
+        drop(map);
+        Token {
+            var_id,
+            var_name: self.name,
+            context_id,
+            old,
+            _type: PhantomData,
+        }
+    }
+
+    /// Restores the binding `token` recorded: the old value, or no binding at all.
+    ///
+    /// Resets need not be in LIFO order. A failed reset changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`ResetError::DifferentVar`] if `token` came from another var's `set`;
+    /// [`ResetError::DifferentContext`] if it was made in another context object (another
+    /// task, thread, `Context`, or a copy of the context it was made in).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{ContextVar, ResetError};
+    /// static A: ContextVar<u8> = ContextVar::new("a");
+    /// static B: ContextVar<u8> = ContextVar::new("b");
+    /// let token = A.set(1);
+    /// let wrong = B.set(2);
+    /// assert_eq!(A.reset(wrong), Err(ResetError::DifferentVar));
+    /// assert_eq!(A.reset(token), Ok(()));
+    /// assert!(!A.is_set());
+    /// ```
+    pub fn reset(&self, token: Token<T>) -> Result<(), ResetError> {
+        let var_id = self.id.get();
+        if token.var_id != var_id {
+            return Err(ResetError::DifferentVar);
+        }
+        let Token {
+            context_id, old, ..
+        } = token;
+        let displaced = sync::with_frame(|slot| {
+            let mut frame = borrow_slot_mut(slot, "ContextVar::reset");
+            if frame.id != context_id {
+                return Err(ResetError::DifferentContext);
+            }
+            let bindings = frame.bindings_mut(self.task_private);
+            Ok(match old {
+                Some(old) => bindings.insert(var_id, self.name, old),
+                None => bindings.remove(var_id),
+            })
+        })?;
+        drop(displaced);
+        Ok(())
+    }
+
+    /// Binds `value` until the returned guard drops, then restores the prior binding.
+    ///
+    /// Dropping the guard in a context other than the one it was made in is misuse and
+    /// panics (unless the thread is already panicking).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static USER: ContextVar<&'static str> = ContextVar::new("user");
+    /// {
+    ///     let _guard = USER.scoped("root");
+    ///     assert_eq!(USER.get(), Some("root"));
+    /// }
+    /// assert_eq!(USER.get(), None);
+    /// ```
+    pub fn scoped(&self, value: T) -> BindingGuard<'_, T> {
+        BindingGuard {
+            var: self,
+            token: Some(self.set(value)),
+        }
+    }
+
+    /// Runs `f` with `value` bound, restoring the prior binding afterwards, panics
+    /// included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static DEPTH: ContextVar<u32> = ContextVar::with_default("depth", || 0);
+    /// let inner = DEPTH.scope(1, || DEPTH.scope(2, || DEPTH.get()));
+    /// assert_eq!(inner, Some(2));
+    /// assert_eq!(DEPTH.get(), Some(0));
+    /// ```
+    pub fn scope<R>(&self, value: T, f: impl FnOnce() -> R) -> R {
+        let _guard = self.scoped(value);
+        f()
+    }
+
+    /// This var's unique id (crate-internal: keys the binding maps).
+    #[inline]
+    pub(crate) fn id(&self) -> u64 {
+        self.id.get()
+    }
+
+    /// Applies `read` to this var's binding in the current context, if bound.
+    #[inline]
+    fn lookup<R>(&self, read: impl FnOnce(&ErasedValue) -> R) -> Option<R> {
+        let var_id = self.id.get();
+        sync::try_with_frame(|slot| match slot.try_borrow() {
+            Ok(frame) => frame.bindings(self.task_private).get(var_id).map(read),
+            Err(_) => panic!(
+                "ContextVar `{}` was read while the current context is being changed \
+                 (from a value's Clone impl); read vars outside such callbacks",
+                self.name
+            ),
+        })
+        .flatten()
+    }
+}
+
+fn borrow_slot_mut<'a>(
+    slot: &'a std::cell::RefCell<crate::context::Frame>,
+    operation: &str,
+) -> std::cell::RefMut<'a, crate::context::Frame> {
+    match slot.try_borrow_mut() {
+        Ok(frame) => frame,
+        Err(_) => panic!(
+            "{operation} was called while the current context is borrowed \
+             (from a value's Clone impl); set and reset vars outside such callbacks"
+        ),
+    }
+}
+
+impl<T> fmt::Debug for ContextVar<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContextVar")
+            .field("name", &self.name)
+            .field("has_default", &self.default.is_some())
+            .field("task_private", &self.task_private)
+            .finish()
+    }
+}
+
+/// A record of one [`ContextVar::set`], used to undo it with [`ContextVar::reset`].
+///
+/// A token can be used once: `reset` takes it by value. It is `Send`, so a task that moves
+/// between threads carries its tokens.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt_context::ContextVar;
+/// static LEVEL: ContextVar<u8> = ContextVar::new("level");
+/// LEVEL.set(1);
+/// let token = LEVEL.set(2);
+/// assert_eq!(token.old_value(), Some(&1));
+/// LEVEL.reset(token).unwrap();
+/// assert_eq!(LEVEL.get(), Some(1));
+/// ```
+#[must_use = "a token is the only way to undo this set with ContextVar::reset"]
+pub struct Token<T> {
+    var_id: u64,
+    var_name: &'static str,
+    context_id: u64,
+    old: Option<ErasedValue>,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: 'static> Token<T> {
+    /// The binding the var had before the `set` (`None`: it was unbound, even if it has a
+    /// default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static V: ContextVar<u8> = ContextVar::with_default("v", || 9);
+    /// let token = V.set(1);
+    /// assert_eq!(token.old_value(), None);
+    /// ```
+    pub fn old_value(&self) -> Option<&T> {
+        self.old
+            .as_ref()
+            .map(|value| downcast::<T>(value, self.var_name))
+    }
+
+    /// The name of the var whose `set` made this token.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static V: ContextVar<u8> = ContextVar::new("v");
+    /// assert_eq!(V.set(1).var_name(), "v");
+    /// ```
+    pub fn var_name(&self) -> &'static str {
+        self.var_name
+    }
+}
+
+impl<T> fmt::Debug for Token<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("var", &self.var_name)
+            .field("had_old_value", &self.old.is_some())
+            .finish()
+    }
+}
+
+/// Why [`ContextVar::reset`] refused a token. A refused reset changes nothing.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt_context::{Context, ContextVar, ResetError};
+/// static V: ContextVar<u8> = ContextVar::new("v");
+/// let token = Context::new().run(|| V.set(1));
+/// let err = V.reset(token).unwrap_err();
+/// assert_eq!(err, ResetError::DifferentContext);
+/// println!("{err}");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetError {
+    /// The token was made by another var's `set`.
+    DifferentVar,
+    /// The token was made in another context object than the current one.
+    DifferentContext,
+}
+
+impl fmt::Display for ResetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResetError::DifferentVar => f.write_str(
+                "token was created by a different ContextVar; reset it with the var whose set() returned it",
+            ),
+            ResetError::DifferentContext => f.write_str(
+                "token was created in a different Context (another task, thread, or copy); \
+                 reset it in the context where set() was called",
+            ),
+        }
+    }
+}
+
+impl Error for ResetError {}
+
+/// Restores a var's prior binding when dropped; made by [`ContextVar::scoped`].
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt_context::ContextVar;
+/// static TRACE: ContextVar<u64> = ContextVar::new("trace");
+/// let guard = TRACE.scoped(77);
+/// assert_eq!(TRACE.get(), Some(77));
+/// drop(guard);
+/// assert!(!TRACE.is_set());
+/// ```
+#[must_use = "the binding is reset as soon as the guard is dropped"]
+pub struct BindingGuard<'a, T: Send + Sync + 'static> {
+    var: &'a ContextVar<T>,
+    token: Option<Token<T>>,
+}
+
+impl<T: Send + Sync + 'static> Drop for BindingGuard<'_, T> {
+    fn drop(&mut self) {
+        let Some(token) = self.token.take() else {
+            return;
+        };
+        if let Err(err) = self.var.reset(token) {
+            if !std::thread::panicking() {
+                panic!(
+                    "the guard from ContextVar `{}`.scoped() was dropped in another context: {err}",
+                    self.var.name
+                );
+            }
+        }
+    }
+}
+
+impl<T: Send + Sync + 'static> fmt::Debug for BindingGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BindingGuard")
+            .field("var", &self.var.name)
+            .finish()
+    }
+}

@@ -1,0 +1,1 @@
+//! Loom models of ctxrt live in `tests/`; build them with `--cfg loom`.

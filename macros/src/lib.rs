@@ -1,0 +1,2 @@
+//! `#[ctxrt::main]` and `#[ctxrt::test]`.
+#![forbid(unsafe_code)]

@@ -1,0 +1,1 @@
+//! Integration tests for ctxrt live in `tests/`, one behaviour per file.
