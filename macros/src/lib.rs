@@ -1,2 +1,149 @@
-//! `#[ctxrt::main]` and `#[ctxrt::test]`.
+//! `#[ctxrt::main]` and `#[ctxrt::test]`: run an `async fn` on a ctxrt runtime.
+//!
+//! Use these through the `ctxrt` crate, which re-exports them as `ctxrt::main` and
+//! `ctxrt::test`; this crate is its proc-macro half and has no API of its own.
+//!
+//! Both attributes turn `async fn name() -> R { body }` into a plain `fn name() -> R` that
+//! builds a runtime with `::ctxrt::runtime::Builder` and `block_on`s the body on it. They
+//! differ only in the default flavor (`main` builds a multi-thread runtime, `test` a
+//! current-thread one) and in `test` adding `#[test]`. Attributes, visibility and the
+//! return type are kept, so a test may return `Result<(), E>`.
+//!
+//! Both accept the same arguments, each at most once:
+//!
+//! | argument | values | default |
+//! | --- | --- | --- |
+//! | `flavor` | `"multi_thread"` or `"current_thread"` | `main`: `"multi_thread"`; `test`: `"current_thread"` |
+//! | `worker_threads` | an integer literal greater than 0; multi-thread flavor only | the builder's default |
+//!
+//! Misuse (a missing `async`, parameters, generic parameters, an unknown or repeated
+//! argument, a bad value) is a compile error pointing at the offending token that says
+//! what is accepted; the function itself is then not emitted (a rejected `main` leaves an
+//! empty `fn main() {}` behind so rustc does not add "`main` function not found").
+//!
+//! Layout: `config` parses the arguments into a `Config`; `entry` validates the function
+//! and generates the expansion. This file only holds the two entry points and their docs.
 #![forbid(unsafe_code)]
+
+use proc_macro::TokenStream;
+
+mod config;
+mod entry;
+
+use config::EntryKind;
+
+/// Runs `async fn main` on a ctxrt runtime (multi-thread by default).
+///
+/// The function must be `async` and take no parameters and no generic parameters. Its
+/// attributes, visibility and return type are kept.
+///
+/// # Arguments
+///
+/// - `flavor = "multi_thread"` (default) or `flavor = "current_thread"`.
+/// - `worker_threads = N`, `N > 0`: the size of the worker pool. Only with the
+///   multi-thread flavor.
+///
+/// # Examples
+///
+/// ```text
+/// #[ctxrt::main]
+/// async fn main() {
+///     println!("hello from the ctxrt runtime");
+/// }
+/// ```
+///
+/// With arguments and a `Result` return type:
+///
+/// ```text
+/// #[ctxrt::main(flavor = "multi_thread", worker_threads = 4)]
+/// async fn main() -> std::io::Result<()> {
+///     Ok(())
+/// }
+/// ```
+///
+/// expands to
+///
+/// ```text
+/// fn main() -> std::io::Result<()> {
+///     let body = async move { Ok(()) };
+///     #[allow(clippy::expect_used, clippy::unwrap_in_result)]
+///     {
+///         ::ctxrt::runtime::Builder::new_multi_thread()
+///             .worker_threads(4)
+///             .build()
+///             .expect("failed to build the ctxrt runtime")
+///             .block_on(body)
+///     }
+/// }
+/// ```
+///
+/// (the `allow` keeps restriction lints the caller may enable quiet about code the caller
+/// did not write).
+///
+/// A single-threaded program:
+///
+/// ```text
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {}
+/// ```
+///
+/// # Panics
+///
+/// The generated `main` panics with "failed to build the ctxrt runtime" if the runtime
+/// cannot be built (for example the OS refuses to spawn its threads).
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(args.into(), item.into(), EntryKind::Main).into()
+}
+
+/// Runs an `async fn` test on a fresh ctxrt runtime (current-thread by default).
+///
+/// Adds `#[test]` to the generated function, so do not write `#[test]` yourself. Each test
+/// builds its own runtime. The function must be `async` and take no parameters and no
+/// generic parameters; its other attributes (`#[should_panic]`, `#[ignore]`, ...),
+/// visibility and return type are kept, so a test may return `Result<(), E>`.
+///
+/// # Arguments
+///
+/// - `flavor = "current_thread"` (default) or `flavor = "multi_thread"`.
+/// - `worker_threads = N`, `N > 0`: the size of the worker pool. Only together with
+///   `flavor = "multi_thread"`.
+///
+/// # Examples
+///
+/// ```text
+/// #[ctxrt::test]
+/// async fn adds() {
+///     assert_eq!(1 + 1, 2);
+/// }
+///
+/// #[ctxrt::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn on_two_workers() -> Result<(), std::io::Error> {
+///     Ok(())
+/// }
+/// ```
+///
+/// The first one expands to
+///
+/// ```text
+/// #[::core::prelude::v1::test]
+/// fn adds() {
+///     let body = async move { assert_eq!(1 + 1, 2); };
+///     #[allow(clippy::expect_used, clippy::unwrap_in_result)]
+///     {
+///         ::ctxrt::runtime::Builder::new_current_thread()
+///             .build()
+///             .expect("failed to build the ctxrt runtime")
+///             .block_on(body)
+///     }
+/// }
+/// ```
+///
+/// # Panics
+///
+/// The generated test panics with "failed to build the ctxrt runtime" if the runtime
+/// cannot be built.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(args.into(), item.into(), EntryKind::Test).into()
+}

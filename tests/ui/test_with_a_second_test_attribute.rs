@@ -1,0 +1,6 @@
+// Uses `ctxrt_macros` directly until `ctxrt` re-exports the attributes; then this becomes `#[ctxrt::...]`.
+#[ctxrt_macros::test]
+#[test]
+async fn twice() {}
+
+fn main() {}
