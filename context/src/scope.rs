@@ -2,14 +2,17 @@
 //!
 //! This is how context follows a future on executors that know nothing of ctxrt (tokio,
 //! async-std, a hand-rolled loop): the wrapper enters its context around each poll of the
-//! inner future and keeps the sets it makes for the next poll. The ctxrt runtime does not
-//! need it: its tasks own their context directly.
+//! inner future and keeps the sets it makes for the next poll. It also drops the inner
+//! future inside that context, so destructors that read or reset vars (a `scoped()` guard
+//! held across an `.await` when the future is cancelled) see the context they ran in.
+//! The ctxrt runtime does not need it: its tasks own their context directly.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{self, Poll};
 
+use crate::sync;
 use crate::Context;
 
 /// A future that polls its inner future inside a [`Context`]; made by
@@ -17,6 +20,9 @@ use crate::Context;
 ///
 /// The inner future is boxed once when the scope is made (this crate has no `unsafe`, so
 /// it pins through a `Box`); each poll costs two swaps of the current-context slot.
+/// Dropping the scope drops the inner future inside the context too, so a cancelled
+/// future's destructors (such as a [`BindingGuard`](crate::BindingGuard) held across an
+/// `.await`) run where they were made.
 ///
 /// # Examples
 ///
@@ -35,14 +41,15 @@ use crate::Context;
 #[must_use = "futures do nothing unless polled"]
 pub struct ContextScope<F> {
     context: Context,
-    future: Pin<Box<F>>,
+    /// `Some` until `drop` takes it to drop it inside `context`.
+    future: Option<Pin<Box<F>>>,
 }
 
 impl<F: Future> ContextScope<F> {
     pub(crate) fn new(context: Context, future: F) -> Self {
         ContextScope {
             context,
-            future: Box::pin(future),
+            future: Some(Box::pin(future)),
         }
     }
 
@@ -66,8 +73,27 @@ impl<F: Future> Future for ContextScope<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<F::Output> {
         let this = self.get_mut();
-        let future = this.future.as_mut();
+        let Some(future) = this.future.as_mut() else {
+            unreachable!("ContextScope's future is only taken by its Drop");
+        };
+        let future = future.as_mut();
         this.context.run(|| future.poll(cx))
+    }
+}
+
+impl<F> Drop for ContextScope<F> {
+    /// Drops the inner future inside the context, as its polls ran: a destructor that reads
+    /// a var sees the scope's binding, and a `scoped()` guard held across an `.await`
+    /// restores its binding instead of panicking about a foreign context.
+    fn drop(&mut self) {
+        let future = self.future.take();
+        if sync::try_with_frame(|_| ()).is_none() {
+            // Dropped by a TLS destructor: the thread has no current context left to swap
+            // with, and panicking here would abort. Drop the future as is.
+            drop(future);
+            return;
+        }
+        self.context.run(move || drop(future));
     }
 }
 

@@ -384,6 +384,16 @@ impl<T> fmt::Debug for ContextVar<T> {
 /// LEVEL.reset(token).unwrap();
 /// assert_eq!(LEVEL.get(), Some(1));
 /// ```
+///
+/// Using a token twice does not compile (`reset` moved it), and a token is not `Clone`:
+///
+/// ```compile_fail,E0382
+/// use ctxrt_context::ContextVar;
+/// static LEVEL: ContextVar<u8> = ContextVar::new("level");
+/// let token = LEVEL.set(1);
+/// LEVEL.reset(token).unwrap();
+/// LEVEL.reset(token).unwrap(); // error[E0382]: use of moved value: `token`
+/// ```
 #[must_use = "a token is the only way to undo this set with ContextVar::reset"]
 pub struct Token<T> {
     var_id: u64,
