@@ -1,1 +1,53 @@
-//! Shared helpers for the ctxrt-vs-tokio benchmarks.
+//! Workloads and machinery for comparing ctxrt with tokio on identical work.
+//!
+//! The comparison is a *registry* of [`Workload`]s: each names a subject (ctxrt) and a
+//! baseline (tokio, or another ctxrt configuration), a unit, and optionally a target ratio.
+//! Two harnesses read the same side functions, so they time the same loops:
+//! - `benches/context.rs` (`cargo bench -p ctxrt-benches --bench context`): criterion,
+//!   both sides of each comparison in one group, via `iter_custom`.
+//! - `src/bin/compare.rs` (`cargo run --release -p ctxrt-benches --bin compare`): runs
+//!   every registered workload as alternating subject/baseline pairs ([`runner`]) and
+//!   prints the table with medians, median per-pair ratios and target status ([`report`]).
+//!
+//! Modules: [`workload`] (the registry's types), [`context_workloads`] (ctxrt-context vs
+//! tokio `task_local!`), [`runtime_workloads`] (the ctxrt runtime vs tokio's — where
+//! runtime rows go), [`runner`], [`report`], and [`memory`] (RSS probes for byte-counting
+//! rows).
+//!
+//! # Examples
+//!
+//! ```
+//! use ctxrt_benches::{registry, runner, RunConfig};
+//!
+//! let rows = registry();
+//! let get = rows.iter().find(|w| w.name == "get, 1 binding").unwrap();
+//! let result = runner::run_workload(get, &RunConfig::quick());
+//! assert!(result.subject_median() > 0.0);
+//! ```
+
+pub mod context_workloads;
+pub mod memory;
+pub mod report;
+pub mod runner;
+pub mod runtime_workloads;
+pub mod workload;
+
+pub use runner::{RunConfig, Status};
+pub use workload::{Batch, Contender, Measurement, Unit, Workload};
+
+/// Every registered workload, in table order: context rows, then runtime rows.
+///
+/// # Examples
+///
+/// ```
+/// let rows = ctxrt_benches::registry();
+/// let mut names: Vec<_> = rows.iter().map(|w| w.name).collect();
+/// names.sort();
+/// names.dedup();
+/// assert_eq!(names.len(), rows.len(), "workload names are unique");
+/// ```
+pub fn registry() -> Vec<Workload> {
+    let mut rows = context_workloads::workloads();
+    rows.extend(runtime_workloads::workloads());
+    rows
+}
