@@ -1,5 +1,127 @@
-//! ctxrt: a work-stealing async runtime in which every task owns a context snapshot.
-#![deny(unsafe_op_in_unsafe_fn)]
+//! ctxrt: a small work-stealing async runtime in which every task owns a context.
+//!
+//! Context variables ([`ContextVar`], Python's `contextvars` for Rust, from the
+//! [`context`] crate) flow into every task, blocking job and thread without being passed
+//! by hand: [`spawn`] captures a snapshot of the caller's [`Context`], the task runs every
+//! poll inside its own copy, and its sets never reach the parent or its siblings.
+//!
+//! The API is shaped like tokio's, so porting is mostly a rename: [`main`], [`test`],
+//! [`spawn`], [`spawn_blocking`], [`task::JoinHandle`], [`runtime::Builder`].
+//!
+//! # Examples
+//!
+//! ```
+//! use ctxrt::ContextVar;
+//!
+//! static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id");
+//!
+//! #[ctxrt::main]
+//! async fn main() {
+//!     REQUEST_ID.set("req-1".into());
+//!     let child = ctxrt::spawn(async {
+//!         let inherited = REQUEST_ID.get();
+//!         REQUEST_ID.set("changed in child".into()); // stays in the child
+//!         inherited
+//!     });
+//!     assert_eq!(child.await.unwrap().as_deref(), Some("req-1"));
+//!     let blocking = ctxrt::spawn_blocking(|| REQUEST_ID.get());
+//!     assert_eq!(blocking.await.unwrap().as_deref(), Some("req-1"));
+//!     assert_eq!(REQUEST_ID.get().as_deref(), Some("req-1"));
+//! }
+//! ```
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub use ctxrt_context as context;
-pub use ctxrt_context::{Context, ContextVar};
+pub use ctxrt_context::{copy_context, Context, ContextVar};
+pub use ctxrt_macros::{main, test};
+
+mod blocking;
+pub mod runtime;
+mod scheduler;
+mod sync;
+pub mod task;
+
+pub use task::JoinHandle;
+
+use std::future::Future;
+
+use scheduler::SchedulerShared;
+
+/// Threads that start in a copy of the spawner's context (re-exported from the context
+/// crate).
+pub mod thread {
+    pub use ctxrt_context::thread::spawn;
+}
+
+/// Spawns `future` as a new task on the current runtime, in a snapshot of the caller's
+/// context (`task_private` vars excepted), and returns its [`JoinHandle`].
+///
+/// # Panics
+///
+/// Outside a runtime (no task, `block_on`, blocking job or `Runtime::enter` here).
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::ContextVar;
+/// static USER: ContextVar<&'static str> = ContextVar::new("user");
+///
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     USER.set("ada");
+///     let task = ctxrt::spawn(async { USER.get() });
+///     USER.set("grace"); // after the spawn: the task does not see it
+///     assert_eq!(task.await.unwrap(), Some("ada"));
+/// }
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let context = Context::inherited();
+    // On a worker, its scheduler is at hand without touching the handle's refcount.
+    let mut args = Some((future, context));
+    let spawned = scheduler::with_current_worker(|worker| {
+        let (shared, _) = worker?;
+        let (future, context) = args.take()?;
+        Some(SchedulerShared::spawn(shared, future, context))
+    });
+    match (spawned, args) {
+        (Some(join), _) => join,
+        (None, Some((future, context))) => runtime::with_current_scheduler(|shared| {
+            SchedulerShared::spawn(shared, future, context)
+        }),
+        (None, None) => unreachable!("the future is only taken when the spawn happens"),
+    }
+}
+
+/// Runs `f` on the current runtime's blocking pool, in a snapshot of the caller's context
+/// taken now, and returns its [`JoinHandle`].
+///
+/// # Panics
+///
+/// Outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::ContextVar;
+/// static TRACE: ContextVar<u64> = ContextVar::new("trace");
+///
+/// #[ctxrt::main]
+/// async fn main() {
+///     TRACE.set(99);
+///     let seen = ctxrt::spawn_blocking(|| TRACE.get()).await.unwrap();
+///     assert_eq!(seen, Some(99));
+/// }
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    runtime::Handle::current().spawn_blocking(f)
+}

@@ -1,0 +1,199 @@
+//! The blocking pool: threads for `spawn_blocking` jobs, spawned on demand up to
+//! `max_blocking_threads`, reused while idle, retired after `thread_keep_alive`.
+//!
+//! A job is an ordinary task (same cell, same JoinHandle, same context handling) whose
+//! future runs the closure in one poll; it is queued here instead of on a worker, and
+//! never re-queued by a waker. It is not in the owned-task list: at shutdown, queued jobs
+//! are cancelled here and running ones are waited for, up to the shutdown timeout.
+//!
+//! Invariants (all under `inner`'s lock):
+//! 1. `idle` counts threads waiting for work; `notified` counts wake-ups sent to them and
+//!    not yet taken, so a spurious condvar wake-up never takes another thread's job.
+//! 2. `threads` counts live pool threads; it reaches 0 only after every one has run its
+//!    `on_thread_stop` hook, and shutdown waits on `exited` for it.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{self, Poll};
+use std::time::Duration;
+
+use crate::runtime::{Config, Handle};
+use crate::sync::{self, Condvar, Instant, Mutex};
+use crate::task::raw::Notified;
+
+/// One pool per runtime.
+pub(crate) struct BlockingPool {
+    inner: Mutex<PoolState>,
+    work: Condvar,
+    exited: Condvar,
+    max_threads: usize,
+    keep_alive: Duration,
+}
+
+#[derive(Default)]
+struct PoolState {
+    queue: VecDeque<Notified>,
+    threads: usize,
+    idle: usize,
+    notified: usize,
+    next_thread: usize,
+    shutdown: bool,
+}
+
+impl BlockingPool {
+    pub(crate) fn new(config: &Config) -> BlockingPool {
+        BlockingPool {
+            inner: Mutex::new(PoolState::default()),
+            work: Condvar::new(),
+            exited: Condvar::new(),
+            max_threads: config.max_blocking_threads,
+            keep_alive: config.keep_alive,
+        }
+    }
+
+    /// Queues a job, waking an idle thread or starting one.
+    pub(crate) fn submit(&self, handle: &Handle, job: Notified) {
+        let mut state = self.inner.lock();
+        if state.shutdown {
+            drop(state);
+            job.cancel();
+            return;
+        }
+        state.queue.push_back(job);
+        if state.idle > 0 {
+            state.idle -= 1;
+            state.notified += 1;
+            self.work.notify_one();
+            return;
+        }
+        if state.threads >= self.max_threads {
+            return; // A busy thread takes it when it finishes its job.
+        }
+        let index = state.next_thread;
+        state.next_thread += 1;
+        state.threads += 1;
+        drop(state);
+        let config = &handle.shared.config;
+        let name = format!("{}-blocking-{index}", config.thread_name);
+        let thread_handle = handle.clone();
+        let spawned = sync::spawn_thread(name, config.stack_size, move || {
+            blocking_thread(thread_handle)
+        });
+        // The thread is detached: shutdown waits on the `threads` count (invariant 2).
+        if let Err(err) = spawned {
+            let mut state = self.inner.lock();
+            state.threads -= 1;
+            let orphaned = if state.threads == 0 {
+                // No thread will ever run what is queued: fail it now rather than hang.
+                state.queue.drain(..).collect()
+            } else {
+                Vec::new()
+            };
+            drop(state);
+            eprintln!("ctxrt: could not start a blocking-pool thread: {err}");
+            for job in orphaned {
+                job.cancel();
+            }
+        }
+    }
+
+    /// Stops the pool: cancels queued jobs, wakes idle threads so they exit, and waits up to
+    /// `timeout` (None: forever) for the threads running jobs to finish.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        let mut state = self.inner.lock();
+        state.shutdown = true;
+        let queued: Vec<Notified> = state.queue.drain(..).collect();
+        self.work.notify_all();
+        drop(state);
+        for job in queued {
+            job.cancel();
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut state = self.inner.lock();
+        while state.threads > 0 {
+            match deadline {
+                None => state = self.exited.wait(state),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    state = self.exited.wait_timeout(state, deadline - now).0;
+                }
+            }
+        }
+    }
+
+    /// The number of live pool threads.
+    pub(crate) fn num_threads(&self) -> usize {
+        self.inner.lock().threads
+    }
+}
+
+fn blocking_thread(handle: Handle) {
+    let shared = handle.shared.clone();
+    let _enter = crate::runtime::enter::set_current_handle(handle);
+    if let Some(hook) = &shared.config.on_thread_start {
+        hook();
+    }
+    let pool = &shared.blocking;
+    let mut state = pool.inner.lock();
+    'work: loop {
+        while let Some(job) = state.queue.pop_front() {
+            drop(state);
+            job.run();
+            state = pool.inner.lock();
+        }
+        if state.shutdown {
+            break;
+        }
+        state.idle += 1;
+        loop {
+            let (next, timed_out) = pool.work.wait_timeout(state, pool.keep_alive);
+            state = next;
+            if state.notified > 0 {
+                state.notified -= 1;
+                continue 'work;
+            }
+            if state.shutdown || timed_out {
+                state.idle -= 1;
+                break 'work;
+            }
+        }
+    }
+    drop(state);
+    if let Some(hook) = &shared.config.on_thread_stop {
+        hook();
+    }
+    let mut state = pool.inner.lock();
+    state.threads -= 1;
+    if state.threads == 0 {
+        pool.exited.notify_all();
+    }
+}
+
+/// The future of a blocking job: runs the closure in its one poll.
+pub(crate) struct BlockingJob<F> {
+    job: Option<F>,
+}
+
+impl<F> BlockingJob<F> {
+    pub(crate) fn new(job: F) -> Self {
+        BlockingJob { job: Some(job) }
+    }
+}
+
+impl<F> Unpin for BlockingJob<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingJob<F> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut task::Context<'_>) -> Poll<R> {
+        let job = self
+            .job
+            .take()
+            .expect("a blocking job is polled once: it runs to completion in that poll");
+        Poll::Ready(job())
+    }
+}

@@ -1,0 +1,249 @@
+//! [`Handle`]: a cheap, cloneable reference to a runtime, usable from any thread.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+
+use ctxrt_context::Context;
+
+use super::enter;
+use crate::blocking::BlockingJob;
+use crate::scheduler::{worker, Flavor, SchedulerShared};
+use crate::sync::Arc;
+use crate::task::raw::{Notified, RawTask};
+use crate::task::JoinHandle;
+
+/// A reference to a runtime: spawn onto it, or block on it, from any thread.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::runtime::{Handle, Runtime};
+///
+/// let rt = Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// let answer = std::thread::spawn(move || handle.block_on(async { 40 + 2 }))
+///     .join()
+///     .unwrap();
+/// assert_eq!(answer, 42);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<SchedulerShared>,
+}
+
+/// `Handle::try_current` was called outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// let err = ctxrt::runtime::Handle::try_current().unwrap_err();
+/// println!("{err}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TryCurrentError {
+    _private: (),
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "no ctxrt runtime is running on this thread (call from a task, from inside \
+             block_on, or under Runtime::enter())",
+        )
+    }
+}
+
+impl std::error::Error for TryCurrentError {}
+
+/// Keeps a runtime current on this thread; made by [`Handle::enter`] and
+/// [`Runtime::enter`](crate::runtime::Runtime::enter).
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt::runtime::Runtime::new().unwrap();
+/// let guard = rt.handle().enter();
+/// assert!(ctxrt::runtime::Handle::try_current().is_ok());
+/// drop(guard);
+/// assert!(ctxrt::runtime::Handle::try_current().is_err());
+/// ```
+#[must_use = "the runtime stays current only while the guard lives"]
+pub struct EnterGuard<'a> {
+    _worker: worker::WorkerGuard,
+    _guard: enter::HandleGuard,
+    _handle: PhantomData<&'a Handle>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+impl Handle {
+    /// The runtime this thread is in.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime (not in a task, `block_on`, blocking job or `Runtime::enter`);
+    /// use [`Handle::try_current`] to check instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let handle = ctxrt::runtime::Handle::current();
+    ///     handle.spawn(async {}).await.unwrap();
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(err) => panic!("Handle::current(): {err}"),
+        }
+    }
+
+    /// The runtime this thread is in, or an error outside one.
+    ///
+    /// # Errors
+    ///
+    /// [`TryCurrentError`] outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(ctxrt::runtime::Handle::try_current().is_err());
+    /// ```
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        enter::current_handle().ok_or(TryCurrentError { _private: () })
+    }
+
+    /// Spawns `future` onto the runtime in a snapshot of the caller's context
+    /// (`task_private` vars excepted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().spawn(async { 9 });
+    /// assert_eq!(rt.block_on(handle).unwrap(), 9);
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        SchedulerShared::spawn(&self.shared, future, Context::inherited())
+    }
+
+    /// Runs `f` on the blocking pool in a snapshot of the caller's context, taken now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let sum = rt.block_on(rt.handle().spawn_blocking(|| (1..=10).sum::<u32>()));
+    /// assert_eq!(sum.unwrap(), 55);
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let context = Context::inherited();
+        // Two references: the JoinHandle and the pool's queue entry.
+        let raw = RawTask::new(
+            BlockingJob::new(f),
+            context,
+            self.shared.clone(),
+            self.shared.next_id(),
+            2,
+        );
+        let join = JoinHandle::new(raw);
+        self.shared.blocking.submit(self, Notified::from_raw(raw));
+        join
+    }
+
+    /// Runs `future` to completion on this thread; see
+    /// [`Runtime::block_on`](crate::runtime::Runtime::block_on).
+    ///
+    /// # Panics
+    ///
+    /// Inside a runtime worker thread or another `block_on`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().block_on(async { 2 }), 2);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _driving = enter::enter_driving();
+        let _current = enter::set_current_handle(self.clone());
+        let mut context = Context::current();
+        let mut future = std::pin::pin!(future);
+        if self.shared.flavor == Flavor::CurrentThread {
+            if let Some(output) =
+                worker::drive_current_thread(&self.shared, future.as_mut(), &mut context)
+            {
+                return output;
+            }
+        }
+        worker::block_on_parked(future, &mut context)
+    }
+
+    /// Makes this runtime the current one on this thread until the guard drops.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let _guard = rt.handle().enter();
+    /// let _task = ctxrt::spawn(async {});
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _worker: worker::WorkerGuard::suspend(),
+            _guard: enter::set_current_handle(self.clone()),
+            _handle: PhantomData,
+        }
+    }
+
+    /// The number of unfinished async tasks (queued, running or idle).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {});
+    /// assert_eq!(rt.handle().num_alive_tasks(), 0);
+    /// ```
+    pub fn num_alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    /// The number of live blocking-pool threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// rt.block_on(rt.spawn_blocking(|| ())).unwrap();
+    /// assert!(rt.handle().num_blocking_threads() >= 1);
+    /// ```
+    pub fn num_blocking_threads(&self) -> usize {
+        self.shared.blocking.num_threads()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("flavor", &self.shared.flavor)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,233 @@
+//! The runtime: [`Builder`] configures it, [`Runtime`] owns its threads, [`Handle`] reaches
+//! it from anywhere.
+//!
+//! A multi-thread runtime starts `worker_threads` workers at `build()`, and blocking-pool
+//! threads on demand. Dropping the `Runtime` (or `shutdown_timeout`) stops the workers,
+//! cancels every unfinished task (dropping its future and context), cancels queued
+//! blocking jobs and waits for running ones, then joins the workers, so their
+//! `on_thread_stop` hooks have run when it returns.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc as StdArc;
+use std::time::Duration;
+
+use crate::scheduler::SchedulerShared;
+use crate::sync::JoinHandle as ThreadHandle;
+use crate::task::JoinHandle;
+
+mod builder;
+pub(crate) mod enter;
+mod handle;
+
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle, TryCurrentError};
+
+/// A thread start/stop hook.
+pub(crate) type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
+
+/// What `Builder::build` fixed; read by the scheduler and the blocking pool.
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) thread_name: String,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) max_blocking_threads: usize,
+    pub(crate) keep_alive: Duration,
+    pub(crate) on_thread_start: Option<Hook>,
+    pub(crate) on_thread_stop: Option<Hook>,
+}
+
+/// The ctxrt runtime: a work-stealing executor whose tasks each own a context snapshot.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::runtime::Runtime;
+/// use ctxrt::ContextVar;
+///
+/// static REQUEST_ID: ContextVar<u64> = ContextVar::new("request_id");
+///
+/// let rt = Runtime::new().unwrap();
+/// let seen = rt.block_on(async {
+///     REQUEST_ID.set(7);
+///     ctxrt::spawn(async { REQUEST_ID.get() }).await.unwrap()
+/// });
+/// assert_eq!(seen, Some(7));
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    workers: Vec<ThreadHandle<()>>,
+}
+
+impl Runtime {
+    /// A multi-thread runtime with the default configuration
+    /// (`Builder::new_multi_thread().build()`).
+    ///
+    /// # Errors
+    ///
+    /// If a worker thread cannot be started, or `CTXRT_WORKER_THREADS` is invalid.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// ```
+    pub fn new() -> std::io::Result<Runtime> {
+        Builder::new_multi_thread().build()
+    }
+
+    pub(crate) fn from_parts(handle: Handle, workers: Vec<ThreadHandle<()>>) -> Runtime {
+        Runtime { handle, workers }
+    }
+
+    /// Runs `future` to completion on this thread, in a snapshot of the caller's context
+    /// (its sets do not leak out), and returns its output. On a `current_thread` runtime
+    /// this thread also runs the spawned tasks meanwhile.
+    ///
+    /// # Panics
+    ///
+    /// Inside a runtime thread or another `block_on` (that would stall the tasks this
+    /// thread drives; use `.await`), or if `future` panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.block_on(async { "done" }), "done");
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns `future` onto this runtime in a snapshot of the caller's context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let handle = rt.spawn(async { 5 });
+    /// assert_eq!(rt.block_on(handle).unwrap(), 5);
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `f` on the blocking pool in a snapshot of the caller's context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let handle = rt.spawn_blocking(|| std::thread::current().name().map(String::from));
+    /// let name = rt.block_on(handle).unwrap().unwrap();
+    /// assert!(name.starts_with("ctxrt-blocking-"));
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// A handle to this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// std::thread::spawn(move || handle.block_on(async { 3 })).join().unwrap();
+    /// ```
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime the current one on this thread until the guard drops, so
+    /// `ctxrt::spawn` works outside `block_on`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let handle = ctxrt::spawn(async { 1 });
+    /// drop(_guard);
+    /// assert_eq!(rt.block_on(handle).unwrap(), 1);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// Shuts down, waiting at most `timeout` for blocking jobs that are still running
+    /// (they are detached after it). Unfinished async tasks are cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_secs(2)));
+    /// rt.shutdown_timeout(Duration::from_millis(10)); // returns after ~10 ms
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(timeout));
+    }
+
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        let shared = &self.handle.shared;
+        let on_own_worker = crate::scheduler::with_current_worker(|worker| {
+            worker.is_some_and(|(current, _)| crate::sync::Arc::ptr_eq(current, shared))
+        });
+        if on_own_worker {
+            panic!(
+                "a ctxrt Runtime was dropped or shut down from one of its own worker threads, \
+                 which it would have to join; drop it outside the runtime (e.g. from main, \
+                 or move it into std::thread::spawn)"
+            );
+        }
+        shared.shutdown(timeout);
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if !self.workers.is_empty() || !self.handle.shared.is_shutdown() {
+            self.shutdown(None);
+        }
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("flavor", &self.handle.shared.flavor)
+            .field("workers", &self.workers.len())
+            .finish()
+    }
+}
+
+/// Runs `f` with the scheduler of the runtime this thread is in.
+///
+/// Panics (at the caller's location) outside a runtime.
+#[track_caller]
+pub(crate) fn with_current_scheduler<R>(
+    f: impl FnOnce(&crate::sync::Arc<SchedulerShared>) -> R,
+) -> R {
+    match enter::current_handle() {
+        Some(handle) => f(&handle.shared),
+        None => panic!(
+            "there is no ctxrt runtime here: spawn, spawn_blocking and Handle::current must \
+             be called from a task, from inside block_on, or under Runtime::enter()"
+        ),
+    }
+}

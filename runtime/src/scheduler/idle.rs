@@ -1,0 +1,176 @@
+//! Parking idle workers without a thundering herd.
+//!
+//! One word counts the workers that are *searching* for work (low half) and *unparked*
+//! (high half). A producer wakes a sleeper only if nobody is searching and somebody sleeps
+//! (`worker_to_notify`); the woken worker counts as searching, and when a searcher finds
+//! work and stops searching it wakes the next sleeper only if it was the last searcher.
+//! So one new task wakes at most one worker, and a burst ramps workers up one at a time.
+//!
+//! No lost wake-up: a producer publishes its task and then reads the word with a `SeqCst`
+//! RMW; a searcher about to park decrements the word with a `SeqCst` RMW and then re-checks
+//! every queue (`Worker::park`). One of the two sees the other.
+
+use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
+
+const UNPARKED_SHIFT: usize = 16;
+const SEARCHING_MASK: usize = (1 << UNPARKED_SHIFT) - 1;
+
+/// The idle-worker bookkeeping of one scheduler.
+pub(crate) struct Idle {
+    /// searching | unparked << 16.
+    state: AtomicUsize,
+    /// Indices of parked workers.
+    sleepers: Mutex<Vec<usize>>,
+    num_workers: usize,
+}
+
+impl Idle {
+    /// All `num_workers` workers start unparked and not searching.
+    pub(crate) fn new(num_workers: usize) -> Idle {
+        assert!(num_workers < SEARCHING_MASK, "too many worker threads");
+        Idle {
+            state: AtomicUsize::new(num_workers << UNPARKED_SHIFT),
+            sleepers: Mutex::new(Vec::with_capacity(num_workers)),
+            num_workers,
+        }
+    }
+
+    /// The index of a parked worker to wake for new work, if one should be woken; it is
+    /// counted as unparked and searching from now on.
+    pub(crate) fn worker_to_notify(&self) -> Option<usize> {
+        if !self.should_notify() {
+            return None;
+        }
+        let mut sleepers = self.sleepers.lock();
+        if !self.should_notify() {
+            return None;
+        }
+        let index = sleepers.pop()?;
+        // SeqCst: part of the searching count protocol (module docs).
+        self.state
+            .fetch_add(1 | (1 << UNPARKED_SHIFT), Ordering::SeqCst);
+        Some(index)
+    }
+
+    fn should_notify(&self) -> bool {
+        // An RMW, not a load: it must be ordered against a parking worker's decrement
+        // (module docs), which a plain SeqCst load after a non-SeqCst push would not be.
+        let state = self.state.fetch_add(0, Ordering::SeqCst);
+        let searching = state & SEARCHING_MASK;
+        let unparked = state >> UNPARKED_SHIFT;
+        searching == 0 && unparked < self.num_workers
+    }
+
+    /// A worker with nothing local starts searching others' queues; false if half the
+    /// workers already search (then it should park instead of adding contention).
+    pub(crate) fn transition_to_searching(&self) -> bool {
+        let state = self.state.load(Ordering::SeqCst);
+        if 2 * (state & SEARCHING_MASK) >= self.num_workers.max(2) {
+            return false;
+        }
+        self.state.fetch_add(1, Ordering::SeqCst);
+        true
+    }
+
+    /// A searching worker found work; true if it was the last searcher (it must then wake
+    /// another sleeper, since more work may be waiting).
+    pub(crate) fn transition_from_searching(&self) -> bool {
+        let prev = self.state.fetch_sub(1, Ordering::SeqCst);
+        prev & SEARCHING_MASK == 1
+    }
+
+    /// A worker is about to park; true if it was the last searcher (it must re-check the
+    /// queues before sleeping).
+    pub(crate) fn transition_to_parked(&self, index: usize, is_searching: bool) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let dec = (1 << UNPARKED_SHIFT) | usize::from(is_searching);
+        let prev = self.state.fetch_sub(dec, Ordering::SeqCst);
+        sleepers.push(index);
+        is_searching && prev & SEARCHING_MASK == 1
+    }
+
+    /// A parked worker woke up. If it was not woken through `worker_to_notify` (shutdown,
+    /// or the block_on waker), it is still on the sleeper list: take it off and count it
+    /// unparked. Returns true if it was woken by `worker_to_notify` (it is searching).
+    pub(crate) fn unpark_worker(&self, index: usize) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        match sleepers.iter().position(|&i| i == index) {
+            Some(at) => {
+                sleepers.swap_remove(at);
+                self.state.fetch_add(1 << UNPARKED_SHIFT, Ordering::SeqCst);
+                false
+            }
+            None => true,
+        }
+    }
+}
+
+const EMPTY: usize = 0;
+const PARKED: usize = 1;
+const NOTIFIED: usize = 2;
+
+/// Puts one thread to sleep until another unparks it. An unpark before the park is kept,
+/// so the next park returns at once.
+pub(crate) struct Parker {
+    state: AtomicUsize,
+    lock: Mutex<()>,
+    condvar: Condvar,
+}
+
+impl Parker {
+    pub(crate) fn new() -> Parker {
+        Parker {
+            state: AtomicUsize::new(EMPTY),
+            lock: Mutex::new(()),
+            condvar: Condvar::new(),
+        }
+    }
+
+    /// Sleeps until `unpark` (or returns at once if one is pending).
+    pub(crate) fn park(&self) {
+        // Acquire: pairs with the SeqCst swap in unpark, so the unparker's writes are seen.
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire)
+            .is_ok()
+        {
+            return;
+        }
+        let mut guard = self.lock.lock();
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.store(EMPTY, Ordering::SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("parker in state {actual} while parking"),
+        }
+        loop {
+            guard = self.condvar.wait(guard);
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Wakes the parked thread, or makes its next park return at once.
+    pub(crate) fn unpark(&self) {
+        // SeqCst: pairs with the CAS in park.
+        match self.state.swap(NOTIFIED, Ordering::SeqCst) {
+            EMPTY | NOTIFIED => {}
+            PARKED => {
+                // Taking the lock orders this notify after the parker's wait began.
+                drop(self.lock.lock());
+                self.condvar.notify_one();
+            }
+            actual => unreachable!("parker in state {actual} while unparking"),
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The scheduler: where tasks wait to run, which thread runs them, and how it shuts down.
+//!
+//! [`SchedulerShared`] is shared by every thread of one runtime (workers, the blocking
+//! pool, block_on callers, wakers on foreign threads). It owns:
+//! - the global `Injector` queue (spawns and wakes from threads that are not its workers),
+//! - one `Remote` per worker: the stealing end of its local queue and its `Parker`,
+//! - the `Idle` counters that decide which sleeper to wake ([`idle`]),
+//! - the owned-task list that shutdown cancels ([`owned`]),
+//! - the blocking pool.
+//!
+//! Each worker's local state (`Core`: local queue, LIFO slot, tick) lives on the worker's
+//! own stack ([`worker`]). A task woken by the task running on a worker goes to that
+//! worker's LIFO slot; a task spawned there goes to the back of its local queue; anything
+//! from elsewhere goes to the injector and wakes one sleeper.
+//!
+//! `current_thread` runtimes are the same machinery with one `Core` and no thread: the
+//! thread inside `block_on` takes the core and runs tasks between polls of its future.
+
+use std::future::Future;
+use std::time::Duration;
+
+use ctxrt_context::Context;
+
+use crate::blocking::BlockingPool;
+use crate::runtime::Config;
+use crate::sync::{Arc, AtomicBool, AtomicU64, Injector, Mutex, Ordering, Steal, Stealer};
+use crate::task::raw::{Notified, RawTask};
+use crate::task::{Id, JoinHandle};
+
+pub(crate) mod idle;
+pub(crate) mod owned;
+pub(crate) mod worker;
+
+use idle::{Idle, Parker};
+use owned::OwnedTasks;
+pub(crate) use worker::{with_current_worker, Core};
+
+/// Which flavour of runtime a scheduler drives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// Worker threads run the tasks.
+    MultiThread,
+    /// The thread in `block_on` runs the tasks.
+    CurrentThread,
+}
+
+/// What other threads can reach of one worker.
+pub(crate) struct Remote {
+    pub(crate) stealer: Stealer<Notified>,
+    pub(crate) parker: Arc<Parker>,
+}
+
+/// Everything the threads of one runtime share; see the module docs.
+pub(crate) struct SchedulerShared {
+    pub(crate) flavor: Flavor,
+    pub(crate) injector: Injector<Notified>,
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) idle: Idle,
+    pub(crate) owned: OwnedTasks,
+    pub(crate) blocking: BlockingPool,
+    pub(crate) config: Config,
+    /// The `current_thread` core while no `block_on` drives it.
+    pub(crate) parked_core: Mutex<Option<Core>>,
+    shutdown: AtomicBool,
+    next_task_id: AtomicU64,
+}
+
+impl SchedulerShared {
+    /// A scheduler with one core per worker; returns it and the cores to hand to threads
+    /// (for `current_thread`, the single core is kept in `parked_core` instead).
+    pub(crate) fn new(
+        flavor: Flavor,
+        num_workers: usize,
+        config: Config,
+    ) -> (Arc<Self>, Vec<Core>) {
+        let cores: Vec<Core> = (0..num_workers).map(Core::new).collect();
+        let remotes = cores
+            .iter()
+            .map(|core| Remote {
+                stealer: core.stealer(),
+                parker: Arc::new(Parker::new()),
+            })
+            .collect();
+        let blocking = BlockingPool::new(&config);
+        let shared = Arc::new(SchedulerShared {
+            flavor,
+            injector: Injector::new(),
+            remotes,
+            idle: Idle::new(num_workers),
+            owned: OwnedTasks::new((num_workers * 4).next_power_of_two()),
+            blocking,
+            config,
+            parked_core: Mutex::new(None),
+            shutdown: AtomicBool::new(false),
+            next_task_id: AtomicU64::new(1),
+        });
+        match flavor {
+            Flavor::MultiThread => (shared, cores),
+            Flavor::CurrentThread => {
+                *shared.parked_core.lock() = cores.into_iter().next();
+                (shared, Vec::new())
+            }
+        }
+    }
+
+    /// A fresh task id.
+    pub(crate) fn next_id(&self) -> Id {
+        // Relaxed: an id is a number and publishes nothing.
+        Id(self.next_task_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Spawns an async task running in `context`.
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, context: Context) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // Three references: the JoinHandle, the queue entry, the owned list.
+        let raw = RawTask::new(future, context, this.clone(), this.next_id(), 3);
+        let join = JoinHandle::new(raw);
+        let notified = Notified::from_raw(raw);
+        if !this.owned.insert(raw) {
+            // Shut down: the list's reference is not taken; cancel the task right away.
+            raw.drop_reference();
+            notified.cancel();
+            return join;
+        }
+        with_current_worker(|worker| match worker {
+            Some((shared, core)) if Arc::ptr_eq(shared, this) => core.push_back(shared, notified),
+            _ => this.push_remote(notified),
+        });
+        join
+    }
+
+    /// Queues a task from a thread that is not one of this scheduler's workers.
+    pub(crate) fn push_remote(&self, task: Notified) {
+        if self.is_shutdown() {
+            // Its owned-list entry is cancelled by shutdown; this queue entry just goes.
+            drop(task);
+            return;
+        }
+        self.injector.push(task);
+        if self.is_shutdown() {
+            // Shutdown may have drained the injector before our push: drain it again.
+            self.drain_injector();
+            return;
+        }
+        self.notify_parked();
+    }
+
+    /// Wakes one parked worker if new work may need one (see `idle.rs`).
+    pub(crate) fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].parker.unpark();
+        }
+    }
+
+    /// Whether any queue another worker could take from holds a task.
+    pub(crate) fn has_stealable_work(&self) -> bool {
+        !self.injector.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty())
+    }
+
+    /// Takes one task from the injector.
+    pub(crate) fn pop_injector(&self) -> Option<Notified> {
+        loop {
+            match self.injector.steal() {
+                Steal::Success(task) => return Some(task),
+                Steal::Empty => return None,
+                Steal::Retry => continue,
+            }
+        }
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        // SeqCst: ordered against the injector push in push_remote (see there).
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    fn drain_injector(&self) {
+        while let Some(task) = self.pop_injector() {
+            drop(task);
+        }
+    }
+
+    /// Shuts the scheduler down: stops the workers (the caller joins them), cancels every
+    /// unfinished task, and waits up to `timeout` (None: forever) for running blocking jobs.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        // SeqCst: see is_shutdown.
+        self.shutdown.store(true, Ordering::SeqCst);
+        for remote in self.remotes.iter() {
+            remote.parker.unpark();
+        }
+        let core = self.parked_core.lock().take();
+        if let Some(core) = core {
+            core.drain();
+        }
+        self.owned.close_and_shutdown_all();
+        self.drain_injector();
+        self.blocking.shutdown(timeout);
+    }
+}
+
+/// Queues a woken task: on the current worker's LIFO slot if this thread is one of its
+/// scheduler's workers, else on that scheduler's injector.
+pub(crate) fn schedule(task: Notified) {
+    route(task, true);
+}
+
+/// Re-queues a task that was woken while it ran (after its poll stored its context): to
+/// the back of the local queue, so the others get a turn.
+pub(crate) fn yield_task(task: Notified) {
+    route(task, false);
+}
+
+fn route(task: Notified, lifo: bool) {
+    let raw = task.raw();
+    let scheduler = Arc::as_ptr(&raw.header().scheduler);
+    let task = with_current_worker(move |worker| match worker {
+        Some((shared, core)) if std::ptr::eq(Arc::as_ptr(shared), scheduler) => {
+            if lifo {
+                core.push_lifo(shared, task);
+            } else {
+                core.push_back(shared, task);
+            }
+            None
+        }
+        _ => Some(task),
+    });
+    if let Some(task) = task {
+        // A foreign thread: hold the scheduler alive by our own reference, since the task
+        // (and its reference) may be run and freed as soon as it is queued.
+        let shared = raw.header().scheduler.clone();
+        shared.push_remote(task);
+    }
+}

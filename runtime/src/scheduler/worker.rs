@@ -1,0 +1,362 @@
+//! A worker's local state ([`Core`]) and the loops that drive it: the worker thread's
+//! [`run`], and [`drive_current_thread`] for a `current_thread` runtime's `block_on`.
+//!
+//! Invariants:
+//! 1. A `Core` is used by one thread at a time: the worker thread that owns it, or the one
+//!    `block_on` that took it from `parked_core`. Its fields are `Cell`s because the task
+//!    being polled reaches the same core through [`with_current_worker`] (to queue wakes)
+//!    while the loop holds `&Core`.
+//! 2. `CURRENT_WORKER` points at a live `Core` and its `SchedulerShared` exactly while a
+//!    [`WorkerGuard`] made from them is alive on this thread; the guard clears it on drop,
+//!    panics included.
+//!
+//! Order of picking work (`next_task`): every 61st tick the injector first (fairness);
+//! then the LIFO slot (at most 3 times in a row, so two tasks waking each other cannot
+//! starve the queue); the local queue; a batch from the injector; then stealing half of a
+//! random victim's queue; then parking.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{self, Poll};
+
+use ctxrt_context::Context;
+
+use super::SchedulerShared;
+use crate::sync::{thread_local_const, Arc, LocalQueue, Steal, Stealer};
+use crate::task::raw::Notified;
+
+/// Ticks between checks of the global queue ahead of the local one.
+const GLOBAL_QUEUE_INTERVAL: u32 = 61;
+/// Consecutive LIFO-slot picks allowed before the slot's task goes to the queue's back.
+const MAX_LIFO_STREAK: u8 = 3;
+/// Tasks a `current_thread` block_on runs between checks of its own future.
+const CURRENT_THREAD_BATCH: usize = 61;
+
+/// One worker's local state; see the module docs.
+pub(crate) struct Core {
+    index: usize,
+    local: LocalQueue<Notified>,
+    lifo: Cell<Option<Notified>>,
+    tick: Cell<u32>,
+    lifo_streak: Cell<u8>,
+    is_searching: Cell<bool>,
+    rng: Cell<u32>,
+}
+
+#[derive(Clone, Copy)]
+struct WorkerRef {
+    shared: *const Arc<SchedulerShared>,
+    core: *const Core,
+}
+
+const NO_WORKER: WorkerRef = WorkerRef {
+    shared: std::ptr::null(),
+    core: std::ptr::null(),
+};
+
+thread_local_const! {
+    static CURRENT_WORKER: Cell<WorkerRef> = const { Cell::new(NO_WORKER) };
+}
+
+/// Calls `f` with this thread's worker (its scheduler and core), if it is one right now.
+#[inline]
+pub(crate) fn with_current_worker<R>(
+    f: impl FnOnce(Option<(&Arc<SchedulerShared>, &Core)>) -> R,
+) -> R {
+    let current = CURRENT_WORKER.try_with(Cell::get).unwrap_or(NO_WORKER);
+    if current.shared.is_null() {
+        return f(None);
+    }
+    // SAFETY: non-null pointers are set only by a live WorkerGuard on this thread and
+    // cleared when it drops (invariant 2); the guard outlives this call, which runs
+    // entirely on this thread, so both point to live values throughout.
+    let (shared, core) = unsafe { (&*current.shared, &*current.core) };
+    f(Some((shared, core)))
+}
+
+/// Marks this thread as running `core` of `shared`, or as no worker (invariant 2).
+pub(crate) struct WorkerGuard {
+    previous: WorkerRef,
+}
+
+impl WorkerGuard {
+    pub(crate) fn enter(shared: &Arc<SchedulerShared>, core: &Core) -> WorkerGuard {
+        WorkerGuard::set(WorkerRef { shared, core })
+    }
+
+    /// Hides the worker for the guard's life (another runtime was entered on this thread:
+    /// spawns must go to it, through the current handle).
+    pub(crate) fn suspend() -> WorkerGuard {
+        WorkerGuard::set(NO_WORKER)
+    }
+
+    fn set(worker: WorkerRef) -> WorkerGuard {
+        let previous = CURRENT_WORKER.with(|cell| cell.replace(worker));
+        WorkerGuard { previous }
+    }
+}
+
+impl Drop for WorkerGuard {
+    fn drop(&mut self) {
+        let previous = self.previous;
+        let _ = CURRENT_WORKER.try_with(|cell| cell.set(previous));
+    }
+}
+
+impl Core {
+    pub(crate) fn new(index: usize) -> Core {
+        Core {
+            index,
+            local: LocalQueue::new_fifo(),
+            lifo: Cell::new(None),
+            tick: Cell::new(0),
+            lifo_streak: Cell::new(0),
+            is_searching: Cell::new(false),
+            rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+        }
+    }
+
+    pub(crate) fn stealer(&self) -> Stealer<Notified> {
+        self.local.stealer()
+    }
+
+    /// Queues a task woken by the running task: it runs next on this worker.
+    pub(crate) fn push_lifo(&self, shared: &SchedulerShared, task: Notified) {
+        if let Some(previous) = self.lifo.replace(Some(task)) {
+            self.local.push(previous);
+            self.notify_if_stealable(shared);
+        }
+    }
+
+    /// Queues a task at the back of the local queue.
+    pub(crate) fn push_back(&self, shared: &SchedulerShared, task: Notified) {
+        self.local.push(task);
+        self.notify_if_stealable(shared);
+    }
+
+    fn notify_if_stealable(&self, shared: &SchedulerShared) {
+        // A searching worker will find it anyway; a single queued task is ours to run next.
+        if !self.is_searching.get() && self.local.len() > 1 {
+            shared.notify_parked();
+        }
+    }
+
+    fn next_task(&self, shared: &SchedulerShared) -> Option<Notified> {
+        let tick = self.tick.get().wrapping_add(1);
+        self.tick.set(tick);
+        if tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(task) = shared.pop_injector() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.lifo.take() {
+            let streak = self.lifo_streak.get();
+            if streak < MAX_LIFO_STREAK {
+                self.lifo_streak.set(streak + 1);
+                return Some(task);
+            }
+            self.local.push(task);
+        }
+        self.lifo_streak.set(0);
+        if let Some(task) = self.local.pop() {
+            return Some(task);
+        }
+        loop {
+            match shared.injector.steal_batch_and_pop(&self.local) {
+                Steal::Success(task) => return Some(task),
+                Steal::Empty => return None,
+                Steal::Retry => continue,
+            }
+        }
+    }
+
+    fn steal(&self, shared: &SchedulerShared) -> Option<Notified> {
+        if !self.is_searching.get() {
+            if !shared.idle.transition_to_searching() {
+                return None;
+            }
+            self.is_searching.set(true);
+        }
+        let n = shared.remotes.len();
+        let start = self.next_random() as usize % n;
+        for offset in 0..n {
+            let victim = (start + offset) % n;
+            if victim == self.index {
+                continue;
+            }
+            loop {
+                match shared.remotes[victim]
+                    .stealer
+                    .steal_batch_and_pop(&self.local)
+                {
+                    Steal::Success(task) => return Some(task),
+                    Steal::Empty => break,
+                    Steal::Retry => continue,
+                }
+            }
+        }
+        shared.pop_injector()
+    }
+
+    fn run_task(&self, shared: &SchedulerShared, task: Notified) {
+        if self.is_searching.replace(false) && shared.idle.transition_from_searching() {
+            // The last searcher found work; there may be more, so wake another.
+            shared.notify_parked();
+        }
+        task.run();
+    }
+
+    /// Sleeps until notified; re-checks the queues first if it was the last searcher.
+    fn park(&self, shared: &SchedulerShared) {
+        let was_searching = self.is_searching.replace(false);
+        if shared.idle.transition_to_parked(self.index, was_searching)
+            && shared.has_stealable_work()
+        {
+            shared.notify_parked();
+        }
+        if !shared.is_shutdown() {
+            shared.remotes[self.index].parker.park();
+        }
+        let searching = shared.idle.unpark_worker(self.index);
+        self.is_searching.set(searching);
+    }
+
+    fn next_random(&self) -> u32 {
+        // xorshift32: cheap victim selection.
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng.set(x);
+        x
+    }
+
+    /// Drops every queued task entry (shutdown; the owned list cancels the tasks).
+    pub(crate) fn drain(&self) {
+        drop(self.lifo.take());
+        while let Some(task) = self.local.pop() {
+            drop(task);
+        }
+    }
+
+    /// Whether this core's queues are empty.
+    fn is_idle(&self) -> bool {
+        // A task in the LIFO slot is not lost by `take` + `set`.
+        let lifo = self.lifo.take();
+        let empty = lifo.is_none() && self.local.is_empty();
+        self.lifo.set(lifo);
+        empty
+    }
+}
+
+/// A worker thread's life: run tasks until shutdown, then drop what is still queued.
+pub(crate) fn run(shared: Arc<SchedulerShared>, core: Core) {
+    let _worker = WorkerGuard::enter(&shared, &core);
+    while !shared.is_shutdown() {
+        if let Some(task) = core.next_task(&shared).or_else(|| core.steal(&shared)) {
+            core.run_task(&shared, task);
+            continue;
+        }
+        core.park(&shared);
+    }
+    core.drain();
+}
+
+/// Wakes the `block_on` thread of a `current_thread` runtime, or of a multi-thread one.
+pub(crate) struct BlockOnSignal {
+    pub(crate) notified: crate::sync::AtomicBool,
+    pub(crate) parker: Arc<super::Parker>,
+}
+
+impl BlockOnSignal {
+    pub(crate) fn wake(&self) {
+        // Release: pairs with the Acquire swap in the block_on loop.
+        self.notified.store(true, crate::sync::Ordering::Release);
+        self.parker.unpark();
+    }
+
+    fn take(&self) -> bool {
+        // Acquire: sees what the waker published before waking.
+        self.notified.swap(false, crate::sync::Ordering::Acquire)
+    }
+}
+
+/// `block_on` for a multi-thread runtime (or a `current_thread` one whose core another
+/// thread holds): poll `future` in `context`, sleep between wakes.
+pub(crate) fn block_on_parked<F: Future>(future: Pin<&mut F>, context: &mut Context) -> F::Output {
+    let signal = Arc::new(BlockOnSignal {
+        notified: crate::sync::AtomicBool::new(true),
+        parker: Arc::new(super::Parker::new()),
+    });
+    let waker = crate::task::signal_waker(signal.clone());
+    let mut cx = task::Context::from_waker(&waker);
+    let mut future = future;
+    loop {
+        if signal.take() {
+            if let Poll::Ready(output) = context.run(|| future.as_mut().poll(&mut cx)) {
+                return output;
+            }
+        }
+        signal.parker.park();
+    }
+}
+
+/// `block_on` for a `current_thread` runtime: this thread takes the core and runs the
+/// tasks between polls of `future`. `None` if another thread holds the core.
+pub(crate) fn drive_current_thread<F: Future>(
+    shared: &Arc<SchedulerShared>,
+    future: Pin<&mut F>,
+    context: &mut Context,
+) -> Option<F::Output> {
+    let core = shared.parked_core.lock().take()?;
+    // Give the core back on every exit path, panics included.
+    struct ReturnCore<'a> {
+        shared: &'a SchedulerShared,
+        core: Option<Core>,
+    }
+    impl Drop for ReturnCore<'_> {
+        fn drop(&mut self) {
+            if let Some(core) = self.core.take() {
+                if self.shared.is_shutdown() {
+                    core.drain();
+                } else {
+                    *self.shared.parked_core.lock() = Some(core);
+                }
+            }
+        }
+    }
+    let held = ReturnCore {
+        shared,
+        core: Some(core),
+    };
+    let core = held.core.as_ref().expect("just stored");
+    let _worker = WorkerGuard::enter(shared, core);
+    let signal = Arc::new(BlockOnSignal {
+        notified: crate::sync::AtomicBool::new(true),
+        parker: shared.remotes[core.index].parker.clone(),
+    });
+    let waker = crate::task::signal_waker(signal.clone());
+    let mut cx = task::Context::from_waker(&waker);
+    let mut future = future;
+    loop {
+        if signal.take() {
+            if let Poll::Ready(output) = context.run(|| future.as_mut().poll(&mut cx)) {
+                return Some(output);
+            }
+        }
+        let mut ran = 0;
+        while ran < CURRENT_THREAD_BATCH && !signal.notified.load(crate::sync::Ordering::Acquire) {
+            match core.next_task(shared) {
+                Some(task) => {
+                    core.run_task(shared, task);
+                    ran += 1;
+                }
+                None => break,
+            }
+        }
+        if ran == 0 && core.is_idle() && !signal.notified.load(crate::sync::Ordering::Acquire) {
+            core.park(shared);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The typed half of a task: polling, completing, cancelling, handing the output to the
+//! JoinHandle, and freeing. Each function is reached through the task's `Vtable` and obeys
+//! the access rules numbered in `task/mod.rs`.
+
+use std::any::Any;
+use std::future::Future;
+use std::mem;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{self, Poll, Waker};
+
+use ctxrt_context::Context;
+
+use super::coop;
+use super::raw::{Cell, Header, Notified, RawTask, Stage, Vtable};
+use super::state::{TransitionToIdle, TransitionToRunning};
+use super::waker::waker_ref;
+use super::JoinError;
+
+/// The vtable for futures of type `F`.
+pub(crate) fn vtable<F>() -> &'static Vtable
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    &Vtable {
+        run: run::<F>,
+        shutdown: shutdown::<F>,
+        try_read_output: try_read_output::<F>,
+        drop_join_handle: drop_join_handle::<F>,
+        dealloc: dealloc::<F>,
+    }
+}
+
+/// The typed cell behind a header pointer.
+///
+/// # Safety
+///
+/// `ptr` must come from `RawTask::new::<F>` and the caller must hold a reference (rule 2).
+unsafe fn cell<'a, F: Future>(ptr: NonNull<Header>) -> &'a Cell<F> {
+    // SAFETY: the header is at offset 0 of a live `Cell<F>` (repr(C); caller's contract).
+    unsafe { ptr.cast::<Cell<F>>().as_ref() }
+}
+
+unsafe fn run<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: called through this task's vtable with the Notified's reference.
+    let cell = unsafe { cell::<F>(ptr) };
+    let raw = RawTask::from_header(ptr);
+    match cell.header.state.transition_to_running() {
+        TransitionToRunning::Success => {}
+        TransitionToRunning::Cancelled => {
+            cancel_future(cell);
+            return complete(cell, raw);
+        }
+        TransitionToRunning::Failed => return,
+        // SAFETY: the transition dropped the last reference.
+        TransitionToRunning::Dealloc => return unsafe { raw.dealloc() },
+    }
+    // We hold RUNNING: the stage and context are ours (rule 1).
+    let waker = waker_ref(raw);
+    let mut cx = task::Context::from_waker(&waker);
+    if poll_future(cell, &mut cx).is_ready() {
+        return complete(cell, raw);
+    }
+    match cell.header.state.transition_to_idle() {
+        TransitionToIdle::Ok => {}
+        TransitionToIdle::OkNotified => crate::scheduler::yield_task(Notified::from_raw(raw)),
+        // SAFETY: the transition dropped the last reference.
+        TransitionToIdle::OkDealloc => unsafe { raw.dealloc() },
+        TransitionToIdle::Cancelled => {
+            cancel_future(cell);
+            complete(cell, raw);
+        }
+    }
+}
+
+/// Polls the future once inside the task's context. On `Ready` (or a panic) the future is
+/// dropped, still inside the context, and the output stored. Requires RUNNING (rule 1).
+fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()> {
+    let polled = panic::catch_unwind(AssertUnwindSafe(|| {
+        in_context(cell, || {
+            coop::budgeted(|| {
+                cell.stage.with_mut(|stage| {
+                    // SAFETY: RUNNING gives this thread exclusive access to the stage (rule 1).
+                    let stage = unsafe { &mut *stage };
+                    let Stage::Running(future) = stage else {
+                        unreachable!("a task was polled after its future finished");
+                    };
+                    // SAFETY: the future lives in the heap cell and is never moved until it
+                    // is dropped in place, so it is pinned.
+                    unsafe { Pin::new_unchecked(future) }.poll(cx)
+                })
+            })
+        })
+    }));
+    let output = match polled {
+        Ok(Poll::Pending) => return Poll::Pending,
+        Ok(Poll::Ready(output)) => Ok(output),
+        Err(payload) => Err(JoinError::panic(cell.header.id, payload)),
+    };
+    // Drop the finished future in its context; a panic in its drop becomes the result.
+    let output = match drop_future(cell) {
+        Ok(()) => output,
+        Err(payload) => Err(JoinError::panic(cell.header.id, payload)),
+    };
+    set_stage(cell, Stage::Finished(output));
+    Poll::Ready(())
+}
+
+/// Drops the future inside the task's context and stores the cancelled (or panicked)
+/// result. Requires RUNNING (rule 1).
+fn cancel_future<F: Future>(cell: &Cell<F>) {
+    let id = cell.header.id;
+    let output = match drop_future(cell) {
+        Ok(()) => Err(JoinError::cancelled(id)),
+        Err(payload) => Err(JoinError::panic(id, payload)),
+    };
+    set_stage(cell, Stage::Finished(output));
+}
+
+/// Replaces the stage with `Consumed` inside the task's context, catching a panicking drop.
+fn drop_future<F: Future>(cell: &Cell<F>) -> Result<(), Box<dyn Any + Send>> {
+    panic::catch_unwind(AssertUnwindSafe(|| {
+        in_context(cell, || set_stage(cell, Stage::Consumed))
+    }))
+}
+
+/// Runs `f` with the task's context entered. Requires RUNNING (rule 1).
+fn in_context<F: Future, R>(cell: &Cell<F>, f: impl FnOnce() -> R) -> R {
+    cell.context.with_mut(|context| {
+        // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
+        let context = unsafe { &mut *context };
+        context.run(f)
+    })
+}
+
+fn set_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) {
+    cell.stage.with_mut(|slot| {
+        // SAFETY: the callers hold RUNNING, or are the JoinHandle of a complete task
+        // (rules 1 and 3): exclusive access to the stage.
+        unsafe { *slot = stage }
+    });
+}
+
+/// The future is gone and its result stored: publish COMPLETE, hand the result to the
+/// JoinHandle (or drop it), leave the owned list, drop the poller's reference.
+fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
+    // Release the task's bindings now rather than when the last handle goes.
+    let context = cell.context.with_mut(|context| {
+        // SAFETY: still RUNNING: exclusive access to the context (rule 1).
+        mem::take(unsafe { &mut *context })
+    });
+    let prev = cell.header.state.transition_to_complete();
+    if !prev.is_join_interested() {
+        // No JoinHandle will read it: drop the output here (rule 3), catching its panics.
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
+    } else if prev.is_join_waker_set() {
+        cell.join_waker.with(|waker| {
+            // SAFETY: JOIN_WAKER was set when COMPLETE was published, so the JoinHandle
+            // can no longer write the field; we only read it (rule 4).
+            let waker = unsafe { &*waker };
+            if let Some(waker) = waker {
+                waker.wake_by_ref();
+            }
+        });
+    }
+    drop_context(context);
+    let released_from_list = cell.header.scheduler.owned.remove(raw);
+    let refs = 1 + usize::from(released_from_list);
+    if cell.header.state.transition_to_terminal(refs) {
+        // SAFETY: those were the last references.
+        unsafe { raw.dealloc() };
+    }
+}
+
+/// Drops a finished task's context; a panicking value drop must not unwind into the worker.
+fn drop_context(context: Context) {
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(context)));
+}
+
+unsafe fn shutdown<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: the caller claimed the task via transition_to_shutdown (RUNNING is set) and
+    // hands over one reference.
+    let cell = unsafe { cell::<F>(ptr) };
+    cancel_future(cell);
+    complete(cell, RawTask::from_header(ptr));
+}
+
+unsafe fn try_read_output<F: Future>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+    // SAFETY: called by the task's JoinHandle, which holds a reference.
+    let cell = unsafe { cell::<F>(ptr) };
+    if !can_read_output(cell, waker) {
+        return;
+    }
+    let stage = cell.stage.with_mut(|stage| {
+        // SAFETY: COMPLETE with join interest: the JoinHandle owns the stage (rule 3).
+        mem::replace(unsafe { &mut *stage }, Stage::Consumed)
+    });
+    let Stage::Finished(output) = stage else {
+        panic!("a JoinHandle was polled again after it returned Ready");
+    };
+    let dst = dst as *mut Poll<Result<F::Output, JoinError>>;
+    // SAFETY: the caller passes a valid `Poll<Result<F::Output, JoinError>>` (contract of
+    // RawTask::try_read_output); the old value is `Pending`, which owns nothing.
+    unsafe { *dst = Poll::Ready(output) };
+}
+
+/// True if the output is ready; otherwise stores `waker` to be woken on completion
+/// (rule 4: the JoinHandle writes the waker field only while JOIN_WAKER is clear).
+fn can_read_output<F: Future>(cell: &Cell<F>, waker: &Waker) -> bool {
+    let state = &cell.header.state;
+    let snapshot = state.load();
+    if snapshot.is_complete() {
+        return true;
+    }
+    if snapshot.is_join_waker_set() {
+        let same = cell.join_waker.with(|current| {
+            // SAFETY: JOIN_WAKER is set: the field is shared read-only (rule 4).
+            let current = unsafe { &*current };
+            current.as_ref().is_some_and(|w| w.will_wake(waker))
+        });
+        if same {
+            return false;
+        }
+        if state.unset_join_waker().is_err() {
+            return true;
+        }
+    }
+    // JOIN_WAKER is clear: the JoinHandle owns the field (rule 4).
+    cell.join_waker.with_mut(|slot| {
+        // SAFETY: JOIN_WAKER is clear, so only the JoinHandle touches the field.
+        unsafe { *slot = Some(waker.clone()) }
+    });
+    if state.set_join_waker().is_ok() {
+        return false;
+    }
+    // Completed meanwhile: take the waker back and read the output.
+    cell.join_waker.with_mut(|slot| {
+        // SAFETY: the publish failed, so JOIN_WAKER is still clear and the field ours.
+        unsafe { *slot = None }
+    });
+    true
+}
+
+unsafe fn drop_join_handle<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: called by the JoinHandle's drop, which hands over its reference.
+    let cell = unsafe { cell::<F>(ptr) };
+    if cell.header.state.unset_join_interested().is_err() {
+        // Complete before we lost interest: the output is ours to drop (rule 3).
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
+    }
+    RawTask::from_header(ptr).drop_reference();
+}
+
+unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: no references remain, so this is the only access; the pointer came from
+    // `Box::leak` of a `Box<Cell<F>>` in RawTask::new.
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) });
+}
