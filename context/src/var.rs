@@ -394,7 +394,6 @@ impl<T> fmt::Debug for ContextVar<T> {
 /// LEVEL.reset(token).unwrap();
 /// LEVEL.reset(token).unwrap(); // error[E0382]: use of moved value: `token`
 /// ```
-#[must_use = "a token is the only way to undo this set with ContextVar::reset"]
 pub struct Token<T> {
     var_id: u64,
     var_name: &'static str,
