@@ -125,3 +125,8 @@ where
 {
     runtime::Handle::current().spawn_blocking(f)
 }
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
