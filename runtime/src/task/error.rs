@@ -23,14 +23,18 @@ pub struct JoinError {
     repr: Repr,
 }
 
+/// Boxed in the rare panic case, so the error (stored inline in every task's output slot)
+/// is two words.
 enum Repr {
     Cancelled,
-    Panic {
-        payload: Exclusive<Box<dyn Any + Send + 'static>>,
-        /// The payload as text, when it is a `&str` or `String` (read once, at the panic,
-        /// because the payload itself may not be shared between threads).
-        message: Option<String>,
-    },
+    Panic(Box<Panic>),
+}
+
+struct Panic {
+    payload: Exclusive<Box<dyn Any + Send + 'static>>,
+    /// The payload as text, when it is a `&str` or `String` (read once, at the panic,
+    /// because the payload itself may not be shared between threads).
+    message: Option<String>,
 }
 
 impl JoinError {
@@ -48,10 +52,10 @@ impl JoinError {
             .or_else(|| payload.downcast_ref::<String>().cloned());
         JoinError {
             id,
-            repr: Repr::Panic {
+            repr: Repr::Panic(Box::new(Panic {
                 payload: Exclusive::new(payload),
                 message,
-            },
+            })),
         }
     }
 
@@ -81,7 +85,7 @@ impl JoinError {
     /// assert!(result.unwrap_err().is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic { .. })
+        matches!(self.repr, Repr::Panic(_))
     }
 
     /// The panic payload.
@@ -127,7 +131,7 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic { payload, .. } => Ok(payload.into_inner()),
+            Repr::Panic(panic) => Ok(panic.payload.into_inner()),
             Repr::Cancelled => Err(self),
         }
     }
@@ -151,7 +155,7 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
-            Repr::Panic { message, .. } => match message {
+            Repr::Panic(panic) => match &panic.message {
                 Some(message) => write!(f, "task {} panicked with message {message:?}", self.id),
                 None => write!(f, "task {} panicked", self.id),
             },
@@ -163,7 +167,7 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
-            Repr::Panic { message, .. } => match message {
+            Repr::Panic(panic) => match &panic.message {
                 Some(message) => write!(f, "JoinError::Panic({}, {message:?})", self.id),
                 None => write!(f, "JoinError::Panic({}, ..)", self.id),
             },
@@ -196,6 +200,11 @@ mod tests {
         );
         let opaque = JoinError::panic(Id(1), Box::new(5u32));
         assert_eq!(opaque.to_string(), "task 1 panicked");
+    }
+
+    #[test]
+    fn join_error_is_two_words() {
+        assert_eq!(std::mem::size_of::<JoinError>(), 16);
     }
 
     #[test]
