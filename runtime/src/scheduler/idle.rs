@@ -6,11 +6,14 @@
 //! work and stops searching it wakes the next sleeper only if it was the last searcher.
 //! So one new task wakes at most one worker, and a burst ramps workers up one at a time.
 //!
-//! No lost wake-up: a producer publishes its task and then reads the word with a `SeqCst`
-//! RMW; a searcher about to park decrements the word with a `SeqCst` RMW and then re-checks
-//! every queue (`Worker::park`). One of the two sees the other.
+//! No lost wake-up: a producer publishes its task, issues a `SeqCst` fence and reads the
+//! word; a searcher about to park decrements the word, issues a `SeqCst` fence and then
+//! re-checks every queue (`Worker::park`). With a fence between the store and the load on
+//! both sides, one of the two sees the other. The producer's side is a fence and a plain
+//! load, not an RMW on the shared word, so busy workers queueing work do not bounce its
+//! cache line between them.
 
-use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
 
 const UNPARKED_SHIFT: usize = 16;
 const SEARCHING_MASK: usize = (1 << UNPARKED_SHIFT) - 1;
@@ -53,9 +56,10 @@ impl Idle {
     }
 
     fn should_notify(&self) -> bool {
-        // An RMW, not a load: it must be ordered against a parking worker's decrement
-        // (module docs), which a plain SeqCst load after a non-SeqCst push would not be.
-        let state = self.state.fetch_add(0, Ordering::SeqCst);
+        // Pairs with the fence in transition_to_parked (module docs): the task the caller
+        // just queued is visible to a parking worker, or its decrement is visible here.
+        fence(Ordering::SeqCst);
+        let state = self.state.load(Ordering::Relaxed);
         let searching = state & SEARCHING_MASK;
         let unparked = state >> UNPARKED_SHIFT;
         searching == 0 && unparked < self.num_workers
@@ -79,14 +83,14 @@ impl Idle {
         prev & SEARCHING_MASK == 1
     }
 
-    /// A worker is about to park; true if it was the last searcher (it must re-check the
-    /// queues before sleeping).
-    pub(crate) fn transition_to_parked(&self, index: usize, is_searching: bool) -> bool {
+    /// A worker is about to park; it re-checks the queues after this.
+    pub(crate) fn transition_to_parked(&self, index: usize, is_searching: bool) {
         let mut sleepers = self.sleepers.lock();
         let dec = (1 << UNPARKED_SHIFT) | usize::from(is_searching);
-        let prev = self.state.fetch_sub(dec, Ordering::SeqCst);
+        self.state.fetch_sub(dec, Ordering::SeqCst);
         sleepers.push(index);
-        is_searching && prev & SEARCHING_MASK == 1
+        // Pairs with the fence in should_notify: the caller re-checks the queues after this.
+        fence(Ordering::SeqCst);
     }
 
     /// A parked worker woke up. If it was not woken through `worker_to_notify` (shutdown,

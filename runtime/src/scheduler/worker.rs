@@ -207,12 +207,15 @@ impl Core {
         task.run();
     }
 
-    /// Sleeps until notified; re-checks the queues first if it was the last searcher.
+    /// Sleeps until notified. Once registered as a sleeper it re-checks the shared queues:
+    /// a producer that queued work just before may have seen this worker still awake and
+    /// notified nobody (always so on a `current_thread` runtime, whose only worker never
+    /// searches), so the work would otherwise wait for an unrelated wake.
     fn park(&self, shared: &SchedulerShared) {
         let was_searching = self.is_searching.replace(false);
-        if shared.idle.transition_to_parked(self.index, was_searching)
-            && shared.has_stealable_work()
-        {
+        shared.idle.transition_to_parked(self.index, was_searching);
+        if shared.has_stealable_work() {
+            // Wakes a sleeper: possibly this worker, whose park then returns at once.
             shared.notify_parked();
         }
         if !shared.is_shutdown() {

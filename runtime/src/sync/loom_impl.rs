@@ -5,7 +5,7 @@ use std::io;
 use std::time::Duration;
 
 pub(crate) use loom::cell::UnsafeCell;
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 pub(crate) use loom::sync::Arc;
 pub(crate) use loom::thread::JoinHandle;
 pub(crate) use std::time::Instant;

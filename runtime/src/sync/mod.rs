@@ -6,7 +6,7 @@
 //! `ctxrt-loom-tests` check the scheduler that ships.
 //!
 //! What each backend provides:
-//! - `Arc`, `AtomicUsize`, `AtomicBool`, `AtomicU64`, `Ordering`: shared ownership and the
+//! - `Arc`, `AtomicUsize`, `AtomicBool`, `AtomicU64`, `Ordering`, `fence`: shared ownership and the
 //!   task state word, idle counters and flags.
 //! - `Mutex` / `MutexGuard` / `Condvar`: parking_lot's (loom's under loom) behind one
 //!   std-shaped API: `lock()` returns the guard, `wait(guard) -> guard`,

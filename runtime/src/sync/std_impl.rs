@@ -3,7 +3,7 @@
 use std::io;
 use std::time::Duration;
 
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 pub(crate) use std::sync::Arc;
 pub(crate) use std::thread::JoinHandle;
 pub(crate) use std::time::Instant;
