@@ -283,16 +283,23 @@ impl BlockOnSignal {
         // Acquire: sees what the waker published before waking.
         self.notified.swap(false, crate::sync::Ordering::Acquire)
     }
+
+    /// A signal that starts notified (the future is polled once at once) and unparks
+    /// `parker`, with the waker that raises it.
+    fn with_waker(parker: Arc<super::Parker>) -> (Arc<BlockOnSignal>, std::task::Waker) {
+        let signal = Arc::new(BlockOnSignal {
+            notified: crate::sync::AtomicBool::new(true),
+            parker,
+        });
+        let waker = crate::task::signal_waker(signal.clone());
+        (signal, waker)
+    }
 }
 
 /// `block_on` for a multi-thread runtime (or a `current_thread` one whose core another
 /// thread holds): poll `future` in `context`, sleep between wakes.
 pub(crate) fn block_on_parked<F: Future>(future: Pin<&mut F>, context: &mut Context) -> F::Output {
-    let signal = Arc::new(BlockOnSignal {
-        notified: crate::sync::AtomicBool::new(true),
-        parker: Arc::new(super::Parker::new()),
-    });
-    let waker = crate::task::signal_waker(signal.clone());
+    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new()));
     let mut cx = task::Context::from_waker(&waker);
     let mut future = future;
     loop {
@@ -335,11 +342,8 @@ pub(crate) fn drive_current_thread<F: Future>(
     };
     let core = held.core.as_ref().expect("just stored");
     let _worker = WorkerGuard::enter(shared, core);
-    let signal = Arc::new(BlockOnSignal {
-        notified: crate::sync::AtomicBool::new(true),
-        parker: shared.remotes[core.index].parker.clone(),
-    });
-    let waker = crate::task::signal_waker(signal.clone());
+    // Its waker unparks the core's own parker, which idle notifications also use.
+    let (signal, waker) = BlockOnSignal::with_waker(shared.remotes[core.index].parker.clone());
     let mut cx = task::Context::from_waker(&waker);
     let mut future = future;
     loop {
