@@ -207,7 +207,8 @@ pub(crate) fn schedule(task: Notified) {
 }
 
 /// Re-queues a task that was woken while it ran (after its poll stored its context): to
-/// the back of the local queue, so the others get a turn.
+/// the back of the local queue, so the others get a turn. No sleeper is woken for it: it
+/// was already runnable on this worker.
 pub(crate) fn yield_task(task: Notified) {
     route(task, false);
 }
@@ -220,7 +221,7 @@ fn route(task: Notified, lifo: bool) {
             if lifo {
                 core.push_lifo(shared, task);
             } else {
-                core.push_back(shared, task);
+                core.push_yielded(task);
             }
             None
         }

@@ -135,6 +135,12 @@ impl Core {
         self.notify_if_stealable(shared);
     }
 
+    /// Re-queues the task this worker just polled, which woke itself (a yield): it adds no
+    /// work that was not already runnable here, so no sleeper needs waking for it.
+    pub(crate) fn push_yielded(&self, task: Notified) {
+        self.local.push(task);
+    }
+
     fn notify_if_stealable(&self, shared: &SchedulerShared) {
         // A searching worker will find it anyway; a single queued task is ours to run next.
         if !self.is_searching.get() && self.local.len() > 1 {
@@ -199,6 +205,18 @@ impl Core {
         shared.pop_injector()
     }
 
+    /// One turn of a worker thread's loop: runs the next task it finds (its own queues,
+    /// the injector, then stealing); false if there was none (the caller parks).
+    pub(crate) fn run_next(&self, shared: &SchedulerShared) -> bool {
+        match self.next_task(shared).or_else(|| self.steal(shared)) {
+            Some(task) => {
+                self.run_task(shared, task);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn run_task(&self, shared: &SchedulerShared, task: Notified) {
         if self.is_searching.replace(false) && shared.idle.transition_from_searching() {
             // The last searcher found work; there may be more, so wake another.
@@ -211,7 +229,7 @@ impl Core {
     /// a producer that queued work just before may have seen this worker still awake and
     /// notified nobody (always so on a `current_thread` runtime, whose only worker never
     /// searches), so the work would otherwise wait for an unrelated wake.
-    fn park(&self, shared: &SchedulerShared) {
+    pub(crate) fn park(&self, shared: &SchedulerShared) {
         let was_searching = self.is_searching.replace(false);
         shared.idle.transition_to_parked(self.index, was_searching);
         if shared.has_stealable_work() {
@@ -257,11 +275,9 @@ impl Core {
 pub(crate) fn run(shared: Arc<SchedulerShared>, core: Core) {
     let _worker = WorkerGuard::enter(&shared, &core);
     while !shared.is_shutdown() {
-        if let Some(task) = core.next_task(&shared).or_else(|| core.steal(&shared)) {
-            core.run_task(&shared, task);
-            continue;
+        if !core.run_next(&shared) {
+            core.park(&shared);
         }
-        core.park(&shared);
     }
     core.drain();
 }
