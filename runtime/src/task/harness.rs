@@ -15,7 +15,7 @@ use ctxrt_context::Context;
 use super::coop;
 use super::raw::{Cell, Header, Notified, RawTask, Stage, Vtable};
 use super::state::{TransitionToIdle, TransitionToRunning};
-use super::waker::waker_ref;
+use super::waker::{self, waker_ref};
 use super::JoinError;
 
 /// The vtable for futures of type `F`.
@@ -60,10 +60,12 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>) {
     // We hold RUNNING: the stage and context are ours (rule 1).
     let waker = waker_ref(raw);
     let mut cx = task::Context::from_waker(&waker);
-    if poll_future(cell, &mut cx).is_ready() {
+    // poll_future catches panics, so `polling` always restores its thread-local.
+    let (polled, self_woken) = waker::polling(raw, || poll_future(cell, &mut cx));
+    if polled.is_ready() {
         return complete(cell, raw);
     }
-    match cell.header.state.transition_to_idle() {
+    match cell.header.state.transition_to_idle(self_woken) {
         TransitionToIdle::Ok => {}
         TransitionToIdle::OkNotified => crate::scheduler::yield_task(Notified::from_raw(raw)),
         // SAFETY: the transition dropped the last reference.
@@ -77,6 +79,7 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>) {
 
 /// Polls the future once inside the task's context. On `Ready` (or a panic) the future is
 /// dropped, still inside the context, and the output stored. Requires RUNNING (rule 1).
+#[inline(always)]
 fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()> {
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
         in_context(cell, || {

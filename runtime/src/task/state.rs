@@ -177,15 +177,18 @@ impl State {
         })
     }
 
-    /// The poll returned `Pending`: release the task.
-    pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
+    /// The poll returned `Pending`: release the task. `self_woken`: the task woke itself
+    /// during the poll on the polling thread, which was recorded there instead of here
+    /// (`waker.rs`); it counts as `NOTIFIED`.
+    pub(crate) fn transition_to_idle(&self, self_woken: bool) -> TransitionToIdle {
         self.update(|s| {
             debug_assert!(s.is_running());
             if s.is_cancelled() {
                 return (TransitionToIdle::Cancelled, None);
             }
             let mut next = s.0 & !RUNNING;
-            if s.is_notified() {
+            if s.is_notified() || self_woken {
+                next |= NOTIFIED;
                 // The poller's reference moves to the new Notified.
                 return (TransitionToIdle::OkNotified, Some(next));
             }
@@ -345,7 +348,10 @@ mod tests {
             TransitionToRunning::Success
         ));
         // Pending with no wake: the Notified's reference is dropped.
-        assert!(matches!(state.transition_to_idle(), TransitionToIdle::Ok));
+        assert!(matches!(
+            state.transition_to_idle(false),
+            TransitionToIdle::Ok
+        ));
         assert_eq!(state.load().ref_count(), 2);
         // wake_by_ref while idle: submit with a new reference.
         assert!(matches!(
@@ -381,7 +387,7 @@ mod tests {
             TransitionToNotified::DoNothing
         ));
         assert!(matches!(
-            state.transition_to_idle(),
+            state.transition_to_idle(false),
             TransitionToIdle::OkNotified
         ));
         assert_eq!(
@@ -392,13 +398,40 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_self_wake_requeues_like_a_notification() {
+        let state = State::new(2);
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Success
+        ));
+        assert!(matches!(
+            state.transition_to_idle(true),
+            TransitionToIdle::OkNotified
+        ));
+        let s = state.load();
+        assert!(s.is_notified() && !s.is_running());
+        assert_eq!(
+            s.ref_count(),
+            2,
+            "the poller's ref moved to the new Notified"
+        );
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Success
+        ));
+    }
+
+    #[test]
     fn abort_idle_task_submits_it_cancelled() {
         let state = State::new(2);
         assert!(matches!(
             state.transition_to_running(),
             TransitionToRunning::Success
         ));
-        assert!(matches!(state.transition_to_idle(), TransitionToIdle::Ok));
+        assert!(matches!(
+            state.transition_to_idle(false),
+            TransitionToIdle::Ok
+        ));
         assert!(state.transition_to_notified_and_cancel());
         assert!(
             !state.transition_to_notified_and_cancel(),
@@ -421,7 +454,7 @@ mod tests {
         ));
         assert!(!running.transition_to_shutdown());
         assert!(matches!(
-            running.transition_to_idle(),
+            running.transition_to_idle(false),
             TransitionToIdle::Cancelled
         ));
     }

@@ -4,7 +4,14 @@
 //! `task/mod.rs`). Waking runs the `state.rs` transition and, when it says so, queues a
 //! `Notified` on the task's scheduler. No allocation, and every refcount change is an
 //! atomic from the `sync` shim, so loom follows it.
+//!
+//! Self-wakes are cheaper: while a thread polls a task, `POLLING` names it, and a
+//! `wake_by_ref` of that very task on that thread (a yield, an exhausted budget) only
+//! raises a flag there. The poller reads the flag when the poll returns and folds it into
+//! the transition it makes anyway (`State::transition_to_idle(true)`), saving a CAS on the
+//! state word per self-wake.
 
+use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable, Waker};
@@ -12,9 +19,53 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 use super::raw::{Header, Notified, RawTask};
 use super::state::TransitionToNotified;
 use crate::scheduler::worker::BlockOnSignal;
-use crate::sync::Arc;
+use crate::sync::{thread_local_const, Arc};
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
+
+/// The task this thread is polling (null if none), and whether it woke itself.
+#[derive(Clone, Copy)]
+struct Polling {
+    task: *const (),
+    self_woken: bool,
+}
+
+thread_local_const! {
+    static POLLING: Cell<Polling> = const {
+        Cell::new(Polling { task: std::ptr::null(), self_woken: false })
+    };
+}
+
+/// Runs `poll` (the poll of task `raw`, which must not unwind) with `raw` marked as this
+/// thread's polling task; returns its result and whether the task woke itself meanwhile.
+#[inline(always)]
+pub(crate) fn polling<R>(raw: RawTask, poll: impl FnOnce() -> R) -> (R, bool) {
+    let task = raw.header_ptr().as_ptr() as *const ();
+    let previous = POLLING.with(|cell| {
+        cell.replace(Polling {
+            task,
+            self_woken: false,
+        })
+    });
+    let result = poll();
+    let self_woken = POLLING.with(|cell| cell.replace(previous).self_woken);
+    (result, self_woken)
+}
+
+/// If this thread is polling the task `data`, records a self-wake; true if it did.
+fn record_self_wake(data: *const ()) -> bool {
+    POLLING
+        .try_with(|cell| {
+            let mut polling = cell.get();
+            if polling.task != data {
+                return false;
+            }
+            polling.self_woken = true;
+            cell.set(polling);
+            true
+        })
+        .unwrap_or(false)
+}
 
 /// A waker for the task being polled, borrowing the poller's reference (never dropped).
 pub(crate) fn waker_ref(raw: RawTask) -> ManuallyDrop<Waker> {
@@ -46,6 +97,9 @@ unsafe fn wake(data: *const ()) {
 }
 
 unsafe fn wake_by_ref(data: *const ()) {
+    if record_self_wake(data) {
+        return;
+    }
     let raw = raw_of(data);
     match raw.header().state.transition_to_notified_by_ref() {
         TransitionToNotified::Submit => crate::scheduler::schedule(Notified::from_raw(raw)),
