@@ -362,12 +362,19 @@ pub(crate) fn drive_current_thread<F: Future>(
     let (signal, waker) = BlockOnSignal::with_waker(shared.remotes[core.index].parker.clone());
     let mut cx = task::Context::from_waker(&waker);
     let mut future = future;
+    // The future woke itself during its last poll (it yielded): poll it again, but only
+    // after a batch of tasks, or a future that waits for a task by yielding in a loop
+    // would be re-polled forever and the task never run.
+    let mut yielded = false;
     loop {
-        if signal.take() {
+        let woken = signal.take();
+        if yielded || woken {
             if let Poll::Ready(output) = context.run(|| future.as_mut().poll(&mut cx)) {
                 return Some(output);
             }
+            yielded = signal.take();
         }
+        // Stops early only for a wake that arrives during the batch (from a task).
         let mut ran = 0;
         while ran < CURRENT_THREAD_BATCH && !signal.notified.load(crate::sync::Ordering::Acquire) {
             match core.next_task(shared) {
@@ -378,7 +385,11 @@ pub(crate) fn drive_current_thread<F: Future>(
                 None => break,
             }
         }
-        if ran == 0 && core.is_idle() && !signal.notified.load(crate::sync::Ordering::Acquire) {
+        if !yielded
+            && ran == 0
+            && core.is_idle()
+            && !signal.notified.load(crate::sync::Ordering::Acquire)
+        {
             core.park(shared);
         }
     }
