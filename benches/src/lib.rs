@@ -10,9 +10,12 @@
 //!   prints the table with medians, median per-pair ratios and target status ([`report`]).
 //!
 //! Modules: [`workload`] (the registry's types), [`context_workloads`] (ctxrt-context vs
-//! tokio `task_local!`), [`runtime_workloads`] (the ctxrt runtime vs tokio's — where
-//! runtime rows go), [`runner`], [`report`], and [`memory`] (RSS probes for byte-counting
-//! rows).
+//! tokio `task_local!`), [`runtime_workloads`] (tokio's scheduler benches on both
+//! runtimes, through the [`bench_runtime`] trait), [`inherit_workloads`] (spawning with
+//! inherited context vs tokio task-local scopes), [`task_memory`] (RSS per pending task),
+//! [`runner`], [`report`], and [`memory`] (RSS probes for byte-counting rows).
+//!
+//! A third harness, `benches/runtime.rs`, is the criterion view of the timed runtime rows.
 //!
 //! # Examples
 //!
@@ -25,17 +28,21 @@
 //! assert!(result.subject_median() > 0.0);
 //! ```
 
+pub mod bench_runtime;
 pub mod context_workloads;
+pub mod inherit_workloads;
 pub mod memory;
 pub mod report;
 pub mod runner;
 pub mod runtime_workloads;
+pub mod task_memory;
 pub mod workload;
 
 pub use runner::{RunConfig, Status};
 pub use workload::{Batch, Contender, Measurement, Unit, Workload};
 
-/// Every registered workload, in table order: context rows, then runtime rows.
+/// Every registered workload, in table order: context rows, scheduler rows, inheritance
+/// rows, then task-memory rows.
 ///
 /// # Examples
 ///
@@ -49,5 +56,7 @@ pub use workload::{Batch, Contender, Measurement, Unit, Workload};
 pub fn registry() -> Vec<Workload> {
     let mut rows = context_workloads::workloads();
     rows.extend(runtime_workloads::workloads());
+    rows.extend(inherit_workloads::workloads());
+    rows.extend(task_memory::workloads());
     rows
 }

@@ -123,9 +123,7 @@ impl Report {
             format_value(row.baseline_median(), unit),
             format_ratio(row.ratio_median()),
             format!("{}–{}", format_ratio(low), format_ratio(high)),
-            row.workload
-                .target
-                .map_or_else(|| "-".to_string(), |t| format!("≤ {t:.2}")),
+            format_target(row),
             row.status().to_string(),
         ]
     }
@@ -189,6 +187,7 @@ impl Report {
                     "description": row.workload.description,
                     "unit": row.workload.unit.suffix(),
                     "iterations_per_sample": row.iters,
+                    "items_per_iteration": row.workload.items,
                     "subject": {
                         "name": row.workload.subject.name,
                         "median": row.subject_median(),
@@ -206,6 +205,7 @@ impl Report {
                         "pairs": row.ratios,
                     },
                     "target": row.workload.target,
+                    "subject_max": row.workload.subject_max,
                     "status": row.status().to_string(),
                     "wall_seconds": row.wall.as_secs_f64(),
                 })
@@ -249,6 +249,22 @@ pub fn format_value(value: f64, unit: Unit) -> String {
         format!("{value:.2} {suffix}")
     } else {
         format!("{value:.0} {suffix}")
+    }
+}
+
+/// The target cell: the ratio goal, then any absolute limit on the subject
+/// (`≤ 0.65, ≤ 200.0 B`), or `-`.
+fn format_target(row: &RowResult) -> String {
+    let ratio = row.workload.target.map(|t| format!("≤ {t:.2}"));
+    let absolute = row
+        .workload
+        .subject_max
+        .map(|max| format!("≤ {}", format_value(max, row.workload.unit)));
+    let parts: Vec<String> = ratio.into_iter().chain(absolute).collect();
+    if parts.is_empty() {
+        "-".to_string()
+    } else {
+        parts.join(", ")
     }
 }
 

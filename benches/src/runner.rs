@@ -2,11 +2,13 @@
 //!
 //! For one workload it (1) picks the iteration count — calibrated for [`Batch::Timed`] so
 //! the slower side's batch takes about [`RunConfig::batch_time`] (the calibration doubles
-//! as warm-up), fixed for [`Batch::Fixed`] — then (2) runs [`RunConfig::pairs`] pairs, each
+//! as warm-up), fixed for [`Batch::Fixed`] — then (2) runs [`RunConfig::pairs`] pairs (at
+//! most [`Workload::max_pairs`]), each
 //! one subject sample and one baseline sample of that many iterations, alternating which
 //! goes first (subject-baseline, baseline-subject, ...) so a drift in machine load hits
 //! both sides alike. Each pair yields a ratio `subject / baseline`; the row's ratio is the
 //! *median of the per-pair ratios*, which cancels load that changes slower than a pair.
+//! Every sample is divided by `iters * items` ([`Workload::items`]): numbers are per item.
 //!
 //! Invariants:
 //! 1. Both sides of a pair run the same iteration count.
@@ -35,8 +37,9 @@ pub struct RunConfig {
     pub pairs: usize,
     /// What one calibrated batch should take (the slower side's).
     pub batch_time: Duration,
-    /// Iterations per sample for [`Batch::Timed`] rows when calibration is skipped (quick
-    /// mode, or `--iters` for profiling).
+    /// *Items* per sample for [`Batch::Timed`] rows when calibration is skipped (quick
+    /// mode, or `--iters` for profiling): a row whose iteration is a batch of
+    /// [`Workload::items`] items runs `ceil(fixed_iters / items)` iterations.
     pub fixed_iters: Option<u64>,
     /// Quick mode: one pair, tiny counts; proves the machinery, measures little.
     pub quick: bool,
@@ -53,8 +56,8 @@ impl RunConfig {
         }
     }
 
-    /// `--quick`: one pair of 1000 iterations per timed workload, `Batch::Fixed::quick`
-    /// items per memory workload.
+    /// `--quick`: one pair of 1000 items (at least one iteration) per timed workload,
+    /// `Batch::Fixed::quick` items per memory workload.
     pub fn quick() -> RunConfig {
         RunConfig {
             pairs: 1,
@@ -70,7 +73,7 @@ impl RunConfig {
 pub struct RowResult {
     /// The workload measured.
     pub workload: Workload,
-    /// Iterations per sample (both sides).
+    /// Iterations per sample (both sides); each is [`Workload::items`] items.
     pub iters: u64,
     /// Subject samples, per iteration, in the workload's unit.
     pub subject: Vec<f64>,
@@ -154,9 +157,18 @@ impl RowResult {
         (min, max)
     }
 
-    /// Whether the row met its target.
+    /// Whether the row met its target: the ratio target and, if the row has one, the
+    /// absolute limit on the subject's median ([`Workload::subject_max`]).
     pub fn status(&self) -> Status {
-        Status::judge(self.ratio_median(), self.workload.target)
+        let by_ratio = Status::judge(self.ratio_median(), self.workload.target);
+        let Some(limit) = self.workload.subject_max else {
+            return by_ratio;
+        };
+        match by_ratio {
+            Status::NotComparable | Status::Missed => by_ratio,
+            Status::Ok | Status::NoTarget if self.subject_median() <= limit => Status::Ok,
+            Status::Ok | Status::NoTarget => Status::Missed,
+        }
     }
 }
 
@@ -201,21 +213,29 @@ pub fn run_workload(workload: &Workload, config: &RunConfig) -> RowResult {
          calibrated by time",
         workload.name
     );
+    assert!(
+        workload.items >= 1,
+        "workload `{}` has items = 0; an iteration performs at least one item",
+        workload.name
+    );
     let started = Instant::now();
     let iters = match (workload.batch.iterations(config.quick), config.fixed_iters) {
         (Some(fixed), _) => fixed,
-        (None, Some(fixed)) => fixed,
+        (None, Some(fixed_items)) => fixed_items.div_ceil(workload.items).max(1),
         (None, None) => calibrate(workload, config.batch_time),
     };
+    let pairs = workload
+        .max_pairs
+        .map_or(config.pairs, |max| config.pairs.min(max.max(1)));
     let mut result = RowResult {
         workload: *workload,
         iters,
-        subject: Vec::with_capacity(config.pairs),
-        baseline: Vec::with_capacity(config.pairs),
-        ratios: Vec::with_capacity(config.pairs),
+        subject: Vec::with_capacity(pairs),
+        baseline: Vec::with_capacity(pairs),
+        ratios: Vec::with_capacity(pairs),
         wall: Duration::ZERO,
     };
-    for pair in 0..config.pairs {
+    for pair in 0..pairs {
         let (subject, baseline) = if pair % 2 == 0 {
             let subject = sample(workload, Side::Subject, iters);
             (subject, sample(workload, Side::Baseline, iters))
@@ -237,7 +257,8 @@ pub fn run_workload(workload: &Workload, config: &RunConfig) -> RowResult {
 
 /// Grows the iteration count until the slower side's batch takes at least `batch_time`.
 fn calibrate(workload: &Workload, batch_time: Duration) -> u64 {
-    let mut iters: u64 = 16;
+    // 16 items to start with, but at least one iteration.
+    let mut iters: u64 = (16 / workload.items).max(1);
     loop {
         let slower = [workload.subject, workload.baseline]
             .iter()
@@ -283,9 +304,11 @@ impl Side {
 /// One sample of one side, per iteration, in the workload's unit (invariant 2 for bytes).
 fn sample(workload: &Workload, side: Side, iters: u64) -> f64 {
     match workload.unit {
-        Unit::Nanos => {
-            (side.of(workload).run)(iters).per_iteration(iters, workload.unit, workload.name)
-        }
+        Unit::Nanos => (side.of(workload).run)(iters).per_iteration(
+            iters * workload.items,
+            workload.unit,
+            workload.name,
+        ),
         Unit::Bytes => sample_in_child(workload, side, iters),
     }
 }
@@ -352,7 +375,8 @@ pub fn child_main(args: &[String], registry: &[Workload]) -> bool {
     let iters: u64 = iters
         .parse()
         .unwrap_or_else(|_| panic!("{CHILD_FLAG}: iteration count `{iters}` is not a number"));
-    let value = (side.of(workload).run)(iters).per_iteration(iters, workload.unit, name);
+    let value =
+        (side.of(workload).run)(iters).per_iteration(iters * workload.items, workload.unit, name);
     println!("{CHILD_OUTPUT}{value}");
     true
 }

@@ -5,7 +5,9 @@
 //! `Context::current()` scale from 1 to 64 bindings?) both are ctxrt and the baseline is
 //! named for what it is. Each side is a plain `fn(iters) -> Measurement`: it sets up its
 //! fixture untimed, performs `iters` iterations of the work, and reports the total (time
-//! for [`Unit::Nanos`], RSS growth for [`Unit::Bytes`]). The runner divides by `iters`.
+//! for [`Unit::Nanos`], RSS growth for [`Unit::Bytes`]). An iteration may be a batch of
+//! [`Workload::items`] items (tokio's `spawn_many_local` body is 10,000 spawns); the runner
+//! divides by `iters * items`, so every number in the table is per item.
 //!
 //! Invariants every workload keeps (the runner relies on them):
 //! 1. Both sides do the same work per iteration, so the ratio compares like with like.
@@ -36,7 +38,10 @@ use std::time::Duration;
 ///     description: "an empty loop against itself",
 ///     unit: Unit::Nanos,
 ///     batch: Batch::Timed,
+///     items: 1,
+///     max_pairs: None,
 ///     target: Some(1.5),
+///     subject_max: None,
 ///     subject: Contender { name: "spin", run: spin },
 ///     baseline: Contender { name: "spin again", run: spin },
 /// };
@@ -52,9 +57,19 @@ pub struct Workload {
     pub unit: Unit,
     /// How many iterations one sample runs.
     pub batch: Batch,
+    /// Items one iteration performs; every reported number is per item. 1 where an
+    /// iteration is one operation; e.g. 10,000 where an iteration is one body of tokio's
+    /// `spawn_many_local` (10,000 spawns), so the table shows time per spawn.
+    pub items: u64,
+    /// At most this many pairs for this row (`None`: the run's `--pairs`), for rows whose
+    /// samples are slow, e.g. a fresh process holding a million tasks.
+    pub max_pairs: Option<usize>,
     /// The largest acceptable `subject / baseline` ratio (median of per-pair ratios);
     /// `None` for rows that are reported without a goal.
     pub target: Option<f64>,
+    /// The largest acceptable subject median per item, in the row's unit (e.g. 200 bytes
+    /// per pending task); checked in addition to `target`. `None`: no absolute goal.
+    pub subject_max: Option<f64>,
     /// The side under test (ctxrt).
     pub subject: Contender,
     /// The side it is compared with (tokio, or a ctxrt configuration for within-ctxrt
