@@ -185,15 +185,13 @@ impl Handle {
         let _driving = enter::enter_driving();
         let _current = enter::set_current_handle(self.clone());
         let mut context = Context::current();
-        let mut future = std::pin::pin!(future);
-        if self.shared.flavor == Flavor::CurrentThread {
-            if let Some(output) =
-                worker::drive_current_thread(&self.shared, future.as_mut(), &mut context)
-            {
-                return output;
+        let future = std::pin::pin!(future);
+        match self.shared.flavor {
+            Flavor::CurrentThread => {
+                worker::block_on_current_thread(&self.shared, future, &mut context)
             }
+            Flavor::MultiThread => worker::block_on_parked(future, &mut context),
         }
-        worker::block_on_parked(future, &mut context)
     }
 
     /// Makes this runtime the current one on this thread until the guard drops.

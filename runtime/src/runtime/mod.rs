@@ -192,7 +192,13 @@ impl Runtime {
                  or move it into std::thread::spawn)"
             );
         }
-        shared.shutdown(timeout);
+        {
+            // Cancelled futures are dropped on this thread; code in their drops may spawn
+            // (the spawn is cancelled at once), so this runtime must be the current one,
+            // as it is on a worker, and not whatever runtime this thread is in.
+            let _enter = self.handle.enter();
+            shared.shutdown(timeout);
+        }
         for worker in self.workers.drain(..) {
             let _ = worker.join();
         }

@@ -33,6 +33,7 @@ pub(crate) mod worker;
 
 use idle::{Idle, Parker};
 use owned::OwnedTasks;
+use worker::BlockOnSignal;
 pub(crate) use worker::{with_current_worker, Core};
 
 /// Which flavour of runtime a scheduler drives.
@@ -61,6 +62,9 @@ pub(crate) struct SchedulerShared {
     pub(crate) config: Config,
     /// The `current_thread` core while no `block_on` drives it.
     pub(crate) parked_core: Mutex<Option<Core>>,
+    /// `current_thread` `block_on` callers waiting for `parked_core` while another thread
+    /// holds it; woken when it is given back.
+    pub(crate) core_waiters: Mutex<Vec<Arc<BlockOnSignal>>>,
     shutdown: AtomicBool,
     next_task_id: AtomicU64,
 }
@@ -91,6 +95,7 @@ impl SchedulerShared {
             blocking,
             config,
             parked_core: Mutex::new(None),
+            core_waiters: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
         });

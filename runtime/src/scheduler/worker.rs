@@ -312,8 +312,7 @@ impl BlockOnSignal {
     }
 }
 
-/// `block_on` for a multi-thread runtime (or a `current_thread` one whose core another
-/// thread holds): poll `future` in `context`, sleep between wakes.
+/// `block_on` for a multi-thread runtime: poll `future` in `context`, sleep between wakes.
 pub(crate) fn block_on_parked<F: Future>(future: Pin<&mut F>, context: &mut Context) -> F::Output {
     let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new()));
     let mut cx = task::Context::from_waker(&waker);
@@ -328,9 +327,58 @@ pub(crate) fn block_on_parked<F: Future>(future: Pin<&mut F>, context: &mut Cont
     }
 }
 
+/// `block_on` for a `current_thread` runtime: drive the core whenever this thread can take
+/// it; while another thread's `block_on` holds it, poll `future` here and take the core
+/// over once it is given back, so the tasks `future` waits for are never left undriven.
+pub(crate) fn block_on_current_thread<F: Future>(
+    shared: &Arc<SchedulerShared>,
+    mut future: Pin<&mut F>,
+    context: &mut Context,
+) -> F::Output {
+    loop {
+        if let Some(output) = drive_current_thread(shared, future.as_mut(), context) {
+            return output;
+        }
+        if let Some(output) = wait_for_core(shared, future.as_mut(), context) {
+            return output;
+        }
+    }
+}
+
+/// Polls `future` while another thread holds the `current_thread` core, sleeping between
+/// wakes; `None` as soon as the core is free to take.
+fn wait_for_core<F: Future>(
+    shared: &SchedulerShared,
+    future: Pin<&mut F>,
+    context: &mut Context,
+) -> Option<F::Output> {
+    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new()));
+    let mut cx = task::Context::from_waker(&waker);
+    let mut future = future;
+    // Registered before looking at the core: a give-back after the look wakes us, one
+    // before it is seen by the look (both under the locks, in that order).
+    shared.core_waiters.lock().push(signal.clone());
+    let output = loop {
+        if shared.parked_core.lock().is_some() {
+            break None;
+        }
+        if signal.take() {
+            if let Poll::Ready(output) = context.run(|| future.as_mut().poll(&mut cx)) {
+                break Some(output);
+            }
+        }
+        signal.parker.park();
+    };
+    shared
+        .core_waiters
+        .lock()
+        .retain(|waiter| !Arc::ptr_eq(waiter, &signal));
+    output
+}
+
 /// `block_on` for a `current_thread` runtime: this thread takes the core and runs the
 /// tasks between polls of `future`. `None` if another thread holds the core.
-pub(crate) fn drive_current_thread<F: Future>(
+fn drive_current_thread<F: Future>(
     shared: &Arc<SchedulerShared>,
     future: Pin<&mut F>,
     context: &mut Context,
@@ -348,6 +396,11 @@ pub(crate) fn drive_current_thread<F: Future>(
                     core.drain();
                 } else {
                     *self.shared.parked_core.lock() = Some(core);
+                    // Other block_on callers may be waiting to drive it (`wait_for_core`).
+                    let waiters = std::mem::take(&mut *self.shared.core_waiters.lock());
+                    for waiter in waiters {
+                        waiter.wake();
+                    }
                 }
             }
         }
