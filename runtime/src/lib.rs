@@ -36,6 +36,9 @@ pub use ctxrt_context::{copy_context, Context, ContextVar};
 pub use ctxrt_macros::{main, test};
 
 mod blocking;
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod loom_internals;
 pub mod runtime;
 mod scheduler;
 mod sync;

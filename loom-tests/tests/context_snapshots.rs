@@ -1,0 +1,68 @@
+//! Model 3, snapshots are never torn: one thread `run`s the shared parent context (behind
+//! a loom `Mutex`) and sets two vars in it, yielding between the two sets; another thread
+//! takes snapshots of the parent and reads both vars from them *outside* the lock, while
+//! the run is in progress.
+//!
+//! Proves, in every interleaving: a snapshot shows both vars before the run or both after
+//! it, never one set and not the other, and it keeps showing that for as long as it lives:
+//! the run's sets go to a copy of the binding map the snapshot shares (copy-on-write), not
+//! into the snapshot. If a set mutated a map still reachable from a snapshot, the reader
+//! would see `(1, 0)` between the run's two sets.
+#![cfg(loom)]
+
+use ctxrt_context::{Context, ContextVar};
+use ctxrt_loom_tests::check;
+use loom::sync::{Arc, Mutex};
+use loom::thread;
+
+static X: ContextVar<u32> = ContextVar::new("x");
+static Y: ContextVar<u32> = ContextVar::new("y");
+
+fn read(snapshot: &Context) -> (Option<u32>, Option<u32>) {
+    (snapshot.get(&X), snapshot.get(&Y))
+}
+
+fn assert_consistent(seen: (Option<u32>, Option<u32>)) {
+    assert!(
+        seen == (Some(0), Some(0)) || seen == (Some(1), Some(1)),
+        "torn snapshot: x and y were set together, but a snapshot shows {seen:?}"
+    );
+}
+
+#[test]
+fn snapshots_taken_during_a_run_are_never_torn() {
+    check("context_snapshots::never_torn", || {
+        let parent = Arc::new(Mutex::new(
+            Context::new().with_value(&X, 0).with_value(&Y, 0),
+        ));
+
+        let writer_parent = parent.clone();
+        let writer = thread::spawn(move || {
+            writer_parent.lock().unwrap().run(|| {
+                X.set(1);
+                thread::yield_now();
+                Y.set(1);
+            });
+        });
+
+        let reader = thread::spawn(move || {
+            for _ in 0..2 {
+                let snapshot = parent.lock().unwrap().clone();
+                let first = read(&snapshot);
+                assert_consistent(first);
+                thread::yield_now();
+                assert_eq!(
+                    read(&snapshot),
+                    first,
+                    "a snapshot changed after it was taken"
+                );
+                drop(snapshot);
+            }
+            parent
+        });
+
+        writer.join().unwrap();
+        let parent = reader.join().unwrap();
+        assert_eq!(read(&parent.lock().unwrap()), (Some(1), Some(1)));
+    });
+}

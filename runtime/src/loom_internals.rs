@@ -1,0 +1,121 @@
+//! The runtime's internals as the loom models in `ctxrt-loom-tests` drive them; compiled
+//! only under `cfg(loom)` and hidden from the docs. Not an API: it changes with the models.
+//!
+//! Whole runtimes (`runtime::Builder`) are model-checked through the public API. What the
+//! public API cannot do is stop a worker between two polls to look at it, so this module
+//! hands out a scheduler whose workers are driven by the model's own threads, one turn
+//! of the real worker loop at a time:
+//! - [`ModelScheduler`] is a real `SchedulerShared` (injector, remotes, idle counters,
+//!   owned-task list, blocking pool) with no worker threads of its own.
+//! - [`ModelWorker`] is one real `Core`; [`ModelWorker::run_next`] is one turn of
+//!   `scheduler::worker::run` (`Core::run_next`, then `Core::park` if it found nothing),
+//!   on the calling thread, marked as that worker for the turn as a worker thread is.
+//!
+//! Everything a task goes through on the way (`RawTask`, `harness`, the state word, the
+//! waker, the owned list, the queues) is the code that ships. The only difference from
+//! a worker thread is that a turn which finds no work never sleeps: its parker is unparked
+//! first, so `Core::park` does all of its bookkeeping and returns at once.
+
+use std::future::Future;
+use std::time::Duration;
+
+use ctxrt_context::Context;
+
+use crate::runtime::{Config, Handle};
+use crate::scheduler::{worker::WorkerGuard, Core, Flavor, SchedulerShared};
+use crate::sync::Arc;
+use crate::task::JoinHandle;
+
+/// A multi-thread scheduler whose workers are [`ModelWorker`]s driven by the model.
+pub struct ModelScheduler {
+    shared: Arc<SchedulerShared>,
+}
+
+/// One worker's `Core`, driven one turn at a time by whichever thread holds it.
+pub struct ModelWorker {
+    shared: Arc<SchedulerShared>,
+    core: Core,
+    index: usize,
+}
+
+impl ModelScheduler {
+    /// A scheduler with `workers` cores (at least 1) and a blocking pool of at most
+    /// `max_blocking_threads` threads, and the cores to drive.
+    pub fn new(workers: usize, max_blocking_threads: usize) -> (ModelScheduler, Vec<ModelWorker>) {
+        let config = Config {
+            thread_name: "loom".to_string(),
+            stack_size: None,
+            max_blocking_threads,
+            keep_alive: Duration::from_secs(1),
+            on_thread_start: None,
+            on_thread_stop: None,
+        };
+        let (shared, cores) = SchedulerShared::new(Flavor::MultiThread, workers, config);
+        let workers = cores
+            .into_iter()
+            .enumerate()
+            .map(|(index, core)| ModelWorker {
+                shared: shared.clone(),
+                core,
+                index,
+            })
+            .collect();
+        (ModelScheduler { shared }, workers)
+    }
+
+    /// Spawns `future` in `context` from a thread that is not a worker (it goes to the
+    /// injector), as `Handle::spawn` does.
+    pub fn spawn<F>(&self, context: Context, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        SchedulerShared::spawn(&self.shared, future, context)
+    }
+
+    /// A `Handle` to this scheduler (for `spawn_blocking`, `block_on`, `enter`).
+    pub fn handle(&self) -> Handle {
+        Handle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Runtime shutdown as `Runtime::drop` does it, minus joining worker threads (the
+    /// model's threads drive the workers): cancels every unfinished task and queued
+    /// blocking job, and waits for running blocking jobs.
+    pub fn shutdown(&self) {
+        self.shared.shutdown(None);
+    }
+
+    /// The number of tasks in the owned-task list (spawned, not yet complete).
+    pub fn alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+}
+
+impl ModelWorker {
+    /// This worker's index among the scheduler's cores.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// One turn of the worker loop on this thread: runs the next task the worker finds
+    /// (LIFO slot, local queue, injector, stealing) and returns true; or, finding none,
+    /// goes through `Core::park` without sleeping and returns false.
+    pub fn run_next(&self) -> bool {
+        let _worker = WorkerGuard::enter(&self.shared, &self.core);
+        if self.core.run_next(&self.shared) {
+            return true;
+        }
+        self.shared.remotes[self.index].parker.unpark();
+        self.core.park(&self.shared);
+        false
+    }
+
+    /// Runs `f` on this thread as this worker, outside any task poll (spawns from `f` go
+    /// to this worker's local queue, wakes to its LIFO slot).
+    pub fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _worker = WorkerGuard::enter(&self.shared, &self.core);
+        f()
+    }
+}
