@@ -21,7 +21,7 @@ use std::env;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::workload::{Batch, Contender, Unit, Workload};
+use crate::workload::{Batch, Contender, Measurement, Unit, Workload};
 
 /// How a run is sized.
 ///
@@ -46,11 +46,12 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
-    /// The default full run: 15 pairs of ~20 ms batches.
+    /// The default full run: 21 pairs of ~50 ms batches (long enough to average out
+    /// scheduling hiccups on a shared machine in the multi-thread runtime rows).
     pub fn full() -> RunConfig {
         RunConfig {
-            pairs: 15,
-            batch_time: Duration::from_millis(20),
+            pairs: 21,
+            batch_time: Duration::from_millis(50),
             fixed_iters: None,
             quick: false,
         }
@@ -272,10 +273,15 @@ fn calibrate(workload: &Workload, batch_time: Duration) -> u64 {
     }
 }
 
+/// How long a side's timed part took: its own `Elapsed` (setup such as building a runtime
+/// excluded, so the batch, not the fixture, is what gets calibrated); wall time for a side
+/// that reports something else.
 fn timed_sample(side: &Contender, iters: u64) -> Duration {
     let started = Instant::now();
-    (side.run)(iters);
-    started.elapsed()
+    match (side.run)(iters) {
+        Measurement::Elapsed(elapsed) => elapsed,
+        Measurement::Bytes(_) => started.elapsed(),
+    }
 }
 
 /// Which side of a workload a sample measures.

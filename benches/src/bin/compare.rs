@@ -5,11 +5,14 @@
 //! cargo run --release -p ctxrt-benches --bin compare [-- OPTIONS]
 //!   --quick          one tiny pair per workload (CI: proves it runs, in seconds)
 //!   --out DIR        also write DIR/compare.md and DIR/compare.json
-//!   --pairs N        subject/baseline pairs per workload (default 15)
-//!   --batch-ms MS    calibrated batch length, slower side (default 20)
+//!   --pairs N        subject/baseline pairs per workload (default 21)
+//!   --batch-ms MS    calibrated batch length, slower side (default 50)
 //!   --iters N        fixed iterations per timed sample, no calibration (for profiling)
 //!   --filter TEXT    only workloads whose name contains TEXT (repeatable: any of them)
 //!   --list           print the workloads and what they measure, then exit
+//!   --only SIDE      run only `subject` or `baseline` of each workload, once, with
+//!                    --iters items (no pairs, no ratio): for profilers that cannot tell
+//!                    the two sides apart (perf stat, callgrind)
 //! ```
 //!
 //! The binary also answers `runner::CHILD_FLAG`: memory samples re-run it to measure RSS
@@ -20,8 +23,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use ctxrt_benches::report::Report;
-use ctxrt_benches::{registry, runner, RunConfig, Workload};
+use ctxrt_benches::report::{format_value, Report};
+use ctxrt_benches::{registry, runner, Batch, RunConfig, Workload};
 
 /// What the command line asked for.
 struct Options {
@@ -29,10 +32,11 @@ struct Options {
     out: Option<PathBuf>,
     filters: Vec<String>,
     list: bool,
+    only: Option<String>,
 }
 
 const USAGE: &str = "usage: compare [--quick] [--out DIR] [--pairs N] [--batch-ms MS] \
-                     [--iters N] [--filter TEXT]... [--list]";
+                     [--iters N] [--filter TEXT]... [--list] [--only subject|baseline --iters N]";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut quick = false;
@@ -44,6 +48,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         out: None,
         filters: Vec::new(),
         list: false,
+        only: None,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -64,6 +69,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--iters" => iters = Some(number("--iters", value("--iters")?)?),
             "--filter" => options.filters.push(value("--filter")?),
             "--list" => options.list = true,
+            "--only" => match value("--only")?.as_str() {
+                side @ ("subject" | "baseline") => options.only = Some(side.to_string()),
+                other => return Err(format!("--only takes subject or baseline, not `{other}`")),
+            },
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -80,6 +89,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
     if iters.is_some() {
         options.config.fixed_iters = iters;
     }
+    if options.only.is_some() && iters.is_none() {
+        return Err("--only needs --iters N (items to run; nothing is calibrated)".to_string());
+    }
     Ok(options)
 }
 
@@ -88,6 +100,29 @@ fn selected(workloads: Vec<Workload>, filters: &[String]) -> Vec<Workload> {
         .into_iter()
         .filter(|w| filters.is_empty() || filters.iter().any(|f| w.name.contains(f.as_str())))
         .collect()
+}
+
+/// `--only`: one sample of one side, printed, for profiling.
+fn run_one_side(workload: &Workload, side: &str, items: u64) {
+    let contender = if side == "subject" {
+        workload.subject
+    } else {
+        workload.baseline
+    };
+    let iters = match workload.batch {
+        Batch::Timed => items.div_ceil(workload.items).max(1),
+        Batch::Fixed { .. } => items,
+    };
+    let per_item =
+        (contender.run)(iters).per_iteration(iters * workload.items, workload.unit, workload.name);
+    println!(
+        "{} / {}: {} per item ({} iterations of {} items)",
+        workload.name,
+        contender.name,
+        format_value(per_item, workload.unit),
+        iters,
+        workload.items
+    );
 }
 
 fn main() -> ExitCode {
@@ -113,6 +148,13 @@ fn main() -> ExitCode {
     if workloads.is_empty() {
         eprintln!("no workload matches {:?}; see --list", options.filters);
         return ExitCode::from(2);
+    }
+    if let Some(side) = &options.only {
+        let items = options.config.fixed_iters.unwrap_or(1);
+        for w in &workloads {
+            run_one_side(w, side, items);
+        }
+        return ExitCode::SUCCESS;
     }
 
     let started = Instant::now();
