@@ -149,11 +149,14 @@ fn set_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) {
 /// The future is gone and its result stored: publish COMPLETE, hand the result to the
 /// JoinHandle (or drop it), leave the owned list, drop the poller's reference.
 fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
-    // Release the task's bindings now rather than when the last handle goes.
+    // Release the task's bindings now rather than when the last handle goes, and before
+    // COMPLETE is published: whoever the JoinHandle wakes must find them released
+    // (step 5 in task/mod.rs).
     let context = cell.context.with_mut(|context| {
         // SAFETY: still RUNNING: exclusive access to the context (rule 1).
         mem::take(unsafe { &mut *context })
     });
+    drop_context(context);
     let prev = cell.header.state.transition_to_complete();
     if !prev.is_join_interested() {
         // No JoinHandle will read it: drop the output here (rule 3), catching its panics.
@@ -168,7 +171,6 @@ fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
             }
         });
     }
-    drop_context(context);
     let released_from_list = cell.header.scheduler.owned.remove(raw);
     let refs = 1 + usize::from(released_from_list);
     if cell.header.state.transition_to_terminal(refs) {
