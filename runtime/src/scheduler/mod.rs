@@ -208,25 +208,39 @@ impl SchedulerShared {
 /// Queues a woken task: on the current worker's LIFO slot if this thread is one of its
 /// scheduler's workers, else on that scheduler's injector.
 pub(crate) fn schedule(task: Notified) {
-    route(task, true);
+    route(task, Placement::Lifo);
 }
 
-/// Re-queues a task that was woken while it ran (after its poll stored its context): to
-/// the back of the local queue, so the others get a turn. No sleeper is woken for it: it
-/// was already runnable on this worker.
+/// Re-queues a task that was woken by someone else while it ran (after its poll stored its
+/// context): to the back of the local queue, so the others get a turn. No sleeper is woken
+/// for it: it was already runnable on this worker.
 pub(crate) fn yield_task(task: Notified) {
-    route(task, false);
+    route(task, Placement::Back);
 }
 
-fn route(task: Notified, lifo: bool) {
+/// Re-queues a task that woke itself during its poll (a yield): on the worker's deferred
+/// list, run when the worker has nothing else to do (`worker.rs`).
+pub(crate) fn defer_task(task: Notified) {
+    route(task, Placement::Deferred);
+}
+
+/// Where a task queued on its own worker goes.
+#[derive(Clone, Copy)]
+enum Placement {
+    Lifo,
+    Back,
+    Deferred,
+}
+
+fn route(task: Notified, placement: Placement) {
     let raw = task.raw();
     let scheduler = Arc::as_ptr(&raw.header().scheduler);
     let task = with_current_worker(move |worker| match worker {
         Some((shared, core)) if std::ptr::eq(Arc::as_ptr(shared), scheduler) => {
-            if lifo {
-                core.push_lifo(shared, task);
-            } else {
-                core.push_yielded(task);
+            match placement {
+                Placement::Lifo => core.push_lifo(shared, task),
+                Placement::Back => core.push_yielded(task),
+                Placement::Deferred => core.push_deferred(task),
             }
             None
         }

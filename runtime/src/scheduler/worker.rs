@@ -10,12 +10,18 @@
 //!    [`WorkerGuard`] made from them is alive on this thread; the guard clears it on drop,
 //!    panics included.
 //!
-//! Order of picking work (`next_task`): every 61st tick the injector first (fairness);
-//! then the LIFO slot (at most 3 times in a row, so two tasks waking each other cannot
-//! starve the queue); the local queue; a batch from the injector; then stealing half of a
-//! random victim's queue; then parking.
+//! Order of picking work (`run_next`): every 61st tick a batch from the injector first
+//! (fairness); then the LIFO slot (at most 3 times in a row, so two tasks waking each
+//! other cannot starve the queue); the local queue; a batch from the injector; stealing
+//! half of a random victim's queue; the deferred tasks; then parking.
+//!
+//! Deferred tasks are those that woke themselves during their own poll (a `yield_now`, an
+//! exhausted budget). They wait in a list of their own until the worker finds nothing
+//! else, or until the next 61st tick, as tokio defers them: tasks that keep yielding
+//! cannot starve work queued on the injector or on other workers, and busy tasks cannot
+//! starve a yielded one for more than one interval.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{self, Poll};
@@ -38,6 +44,8 @@ pub(crate) struct Core {
     index: usize,
     local: LocalQueue<Notified>,
     lifo: Cell<Option<Notified>>,
+    /// Tasks that woke themselves during their poll (module docs).
+    deferred: RefCell<Vec<Notified>>,
     tick: Cell<u32>,
     lifo_streak: Cell<u8>,
     is_searching: Cell<bool>,
@@ -110,6 +118,7 @@ impl Core {
             index,
             local: LocalQueue::new_fifo(),
             lifo: Cell::new(None),
+            deferred: RefCell::new(Vec::new()),
             tick: Cell::new(0),
             lifo_streak: Cell::new(0),
             is_searching: Cell::new(false),
@@ -135,10 +144,38 @@ impl Core {
         self.notify_if_stealable(shared);
     }
 
-    /// Re-queues the task this worker just polled, which woke itself (a yield): it adds no
-    /// work that was not already runnable here, so no sleeper needs waking for it.
+    /// Re-queues the task this worker just polled, which was woken during the poll: to the
+    /// back of the queue. It adds no work that was not already runnable here, so no sleeper
+    /// needs waking for it.
     pub(crate) fn push_yielded(&self, task: Notified) {
         self.local.push(task);
+    }
+
+    /// Sets aside the task this worker just polled, which woke itself (module docs).
+    pub(crate) fn push_deferred(&self, task: Notified) {
+        self.deferred.borrow_mut().push(task);
+    }
+
+    /// Moves the deferred tasks to the local queue (where others may steal them) and
+    /// returns the first, if there are any.
+    fn take_deferred(&self, shared: &SchedulerShared) -> Option<Notified> {
+        let mut deferred = self.deferred.borrow_mut();
+        let mut tasks = deferred.drain(..);
+        let first = tasks.next()?;
+        for task in tasks {
+            self.local.push(task);
+        }
+        // Released before any task runs: running one may defer it again.
+        drop(deferred);
+        self.notify_if_stealable(shared);
+        Some(first)
+    }
+
+    /// Moves every deferred task to the back of the local queue (the fairness tick).
+    fn requeue_deferred(&self, shared: &SchedulerShared) {
+        if let Some(first) = self.take_deferred(shared) {
+            self.local.push(first);
+        }
     }
 
     fn notify_if_stealable(&self, shared: &SchedulerShared) {
@@ -152,7 +189,8 @@ impl Core {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
         if tick % GLOBAL_QUEUE_INTERVAL == 0 {
-            if let Some(task) = shared.pop_injector() {
+            self.requeue_deferred(shared);
+            if let Some(task) = self.steal_injector_batch(shared) {
                 return Some(task);
             }
         }
@@ -168,6 +206,11 @@ impl Core {
         if let Some(task) = self.local.pop() {
             return Some(task);
         }
+        self.steal_injector_batch(shared)
+    }
+
+    /// Moves a batch of tasks from the injector to the local queue, returning one.
+    fn steal_injector_batch(&self, shared: &SchedulerShared) -> Option<Notified> {
         loop {
             match shared.injector.steal_batch_and_pop(&self.local) {
                 Steal::Success(task) => return Some(task),
@@ -208,7 +251,11 @@ impl Core {
     /// One turn of a worker thread's loop: runs the next task it finds (its own queues,
     /// the injector, then stealing); false if there was none (the caller parks).
     pub(crate) fn run_next(&self, shared: &SchedulerShared) -> bool {
-        match self.next_task(shared).or_else(|| self.steal(shared)) {
+        let task = self
+            .next_task(shared)
+            .or_else(|| self.steal(shared))
+            .or_else(|| self.take_deferred(shared));
+        match task {
             Some(task) => {
                 self.run_task(shared, task);
                 true
@@ -256,6 +303,7 @@ impl Core {
     /// Drops every queued task entry (shutdown; the owned list cancels the tasks).
     pub(crate) fn drain(&self) {
         drop(self.lifo.take());
+        drop(std::mem::take(&mut *self.deferred.borrow_mut()));
         while let Some(task) = self.local.pop() {
             drop(task);
         }
@@ -265,7 +313,7 @@ impl Core {
     fn is_idle(&self) -> bool {
         // A task in the LIFO slot is not lost by `take` + `set`.
         let lifo = self.lifo.take();
-        let empty = lifo.is_none() && self.local.is_empty();
+        let empty = lifo.is_none() && self.local.is_empty() && self.deferred.borrow().is_empty();
         self.lifo.set(lifo);
         empty
     }
@@ -429,8 +477,13 @@ fn drive_current_thread<F: Future>(
         }
         // Stops early only for a wake that arrives during the batch (from a task).
         let mut ran = 0;
-        while ran < CURRENT_THREAD_BATCH && !signal.notified.load(crate::sync::Ordering::Acquire) {
-            match core.next_task(shared) {
+        // The whole batch runs before the future is polled again, as tokio does: stopping
+        // at each wake of the future would re-poll it after every task it waits for.
+        while ran < CURRENT_THREAD_BATCH {
+            match core
+                .next_task(shared)
+                .or_else(|| core.take_deferred(shared))
+            {
                 Some(task) => {
                     core.run_task(shared, task);
                     ran += 1;

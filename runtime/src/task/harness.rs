@@ -67,6 +67,9 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>) {
     }
     match cell.header.state.transition_to_idle(self_woken) {
         TransitionToIdle::Ok => {}
+        TransitionToIdle::OkNotified if self_woken => {
+            crate::scheduler::defer_task(Notified::from_raw(raw))
+        }
         TransitionToIdle::OkNotified => crate::scheduler::yield_task(Notified::from_raw(raw)),
         // SAFETY: the transition dropped the last reference.
         TransitionToIdle::OkDealloc => unsafe { raw.dealloc() },
