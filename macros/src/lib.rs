@@ -45,18 +45,21 @@ use config::EntryKind;
 ///
 /// # Examples
 ///
-/// ```text
+/// ```
 /// #[ctxrt::main]
 /// async fn main() {
-///     println!("hello from the ctxrt runtime");
+///     let answer = ctxrt::spawn(async { 6 * 7 }).await.unwrap();
+///     println!("hello from the ctxrt runtime: {answer}");
 /// }
 /// ```
 ///
 /// With arguments and a `Result` return type:
 ///
-/// ```text
+/// ```
 /// #[ctxrt::main(flavor = "multi_thread", worker_threads = 4)]
 /// async fn main() -> std::io::Result<()> {
+///     let name = ctxrt::spawn(async { std::thread::current().name().map(String::from) }).await?;
+///     assert!(name.unwrap().starts_with("ctxrt-worker-"));
 ///     Ok(())
 /// }
 /// ```
@@ -80,11 +83,15 @@ use config::EntryKind;
 /// (the `allow` keeps restriction lints the caller may enable quiet about code the caller
 /// did not write).
 ///
-/// A single-threaded program:
+/// A single-threaded program, whose tasks run on the thread that calls `main`:
 ///
-/// ```text
+/// ```
 /// #[ctxrt::main(flavor = "current_thread")]
-/// async fn main() {}
+/// async fn main() {
+///     let main_thread = std::thread::current().id();
+///     let task_thread = ctxrt::spawn(async { std::thread::current().id() }).await.unwrap();
+///     assert_eq!(task_thread, main_thread);
+/// }
 /// ```
 ///
 /// # Panics
@@ -111,16 +118,24 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Examples
 ///
-/// ```text
+/// (A doctest is not built with `--test`, so the generated `#[test]` functions below are
+/// compiled out and only the attributes' arguments are checked here; the expansion itself
+/// is run by `ctxrt-tests`' `macros_expansion.rs`.)
+///
+/// ```
 /// #[ctxrt::test]
 /// async fn adds() {
-///     assert_eq!(1 + 1, 2);
+///     let sum = ctxrt::spawn(async { 1 + 1 }).await.unwrap();
+///     assert_eq!(sum, 2);
 /// }
 ///
 /// #[ctxrt::test(flavor = "multi_thread", worker_threads = 2)]
 /// async fn on_two_workers() -> Result<(), std::io::Error> {
+///     let sum = ctxrt::spawn(async { 1 + 1 }).await?;
+///     assert_eq!(sum, 2);
 ///     Ok(())
 /// }
+/// # fn main() {}
 /// ```
 ///
 /// The first one expands to

@@ -5,13 +5,11 @@
 //! token it points at. Regenerate them with `TRYBUILD=overwrite` after a deliberate
 //! message change, and read the diff.
 //!
-//! The ui files name the attributes `#[ctxrt_macros::main]` / `#[ctxrt_macros::test]`
-//! (a direct dev-dependency of this package) rather than `#[ctxrt::main]`, because the
-//! `ctxrt` crate does not re-export them yet. Once it does, switch the paths to `ctxrt::`
-//! so these cases exercise the path users write.
+//! The ui files use the attributes through the path users write, `#[ctxrt::main]` and
+//! `#[ctxrt::test]` (re-exported by `ctxrt` from `ctxrt-macros`).
 //!
-//! Only compile-fail cases live here: a passing case expands to a call into
-//! `ctxrt::runtime`, which is tested where the runtime is.
+//! Only compile-fail cases live here: what a passing case expands to is tested by running
+//! it, in `macros_expansion.rs`.
 
 #[test]
 fn macros_ui() {

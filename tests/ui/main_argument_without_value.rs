@@ -1,3 +1,2 @@
-// Uses `ctxrt_macros` directly until `ctxrt` re-exports the attributes; then this becomes `#[ctxrt::...]`.
-#[ctxrt_macros::main(worker_threads)]
+#[ctxrt::main(worker_threads)]
 async fn main() {}

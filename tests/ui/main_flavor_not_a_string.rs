@@ -1,3 +1,2 @@
-// Uses `ctxrt_macros` directly until `ctxrt` re-exports the attributes; then this becomes `#[ctxrt::...]`.
-#[ctxrt_macros::main(flavor = multi_thread)]
+#[ctxrt::main(flavor = multi_thread)]
 async fn main() {}

@@ -1,5 +1,4 @@
-// Uses `ctxrt_macros` directly until `ctxrt` re-exports the attributes; then this becomes `#[ctxrt::...]`.
-#[ctxrt_macros::main]
+#[ctxrt::main]
 async fn main(args: Vec<String>) {
     drop(args);
 }
