@@ -66,3 +66,51 @@ fn snapshots_taken_during_a_run_are_never_torn() {
         assert_eq!(read(&parent.lock().unwrap()), (Some(1), Some(1)));
     });
 }
+
+/// A snapshot taken inside a running context and sent to another thread, while the
+/// sending thread keeps rebinding the same vars in its context and the receiver reads and
+/// finally drops the snapshot.
+///
+/// Proves, in every interleaving: the receiver sees exactly the values of the moment the
+/// snapshot was taken, however the sender's later sets interleave with its reads, and
+/// the sender always reads its own latest values. This races the two ways a set may reuse
+/// memory instead of copying it, a binding map or a bound value that looks unshared, with
+/// the receiver dropping the last other reference: a reuse is only right if that drop
+/// happened before it, which loom's `Arc` checks.
+#[test]
+fn a_snapshot_sent_to_another_thread_keeps_its_values() {
+    check("context_snapshots::sent_snapshot_keeps_values", || {
+        let mailbox: Arc<Mutex<Option<Context>>> = Arc::new(Mutex::new(None));
+        let outbox = mailbox.clone();
+        let sender = thread::spawn(move || {
+            Context::new().run(|| {
+                X.set(1);
+                Y.set(1);
+                *outbox.lock().unwrap() = Some(Context::current());
+                X.set(2);
+                thread::yield_now();
+                Y.set(2);
+                X.set(3);
+                assert_eq!((X.get(), Y.get()), (Some(3), Some(2)));
+            });
+        });
+        let receiver = thread::spawn(move || {
+            let snapshot = loop {
+                if let Some(snapshot) = mailbox.lock().unwrap().take() {
+                    break snapshot;
+                }
+                thread::yield_now();
+            };
+            assert_eq!(read(&snapshot), (Some(1), Some(1)));
+            thread::yield_now();
+            assert_eq!(
+                read(&snapshot),
+                (Some(1), Some(1)),
+                "a later set changed a snapshot"
+            );
+            drop(snapshot);
+        });
+        sender.join().unwrap();
+        receiver.join().unwrap();
+    });
+}

@@ -10,6 +10,7 @@
 //! - [`ModelWorker`] is one real `Core`; [`ModelWorker::run_next`] is one turn of
 //!   `scheduler::worker::run` (`Core::run_next`, then `Core::park` if it found nothing),
 //!   on the calling thread, marked as that worker for the turn as a worker thread is.
+//! - [`ModelParker`] is a worker's `Parker`, for a model of its contract on its own.
 //!
 //! Everything a task goes through on the way (`RawTask`, `harness`, the state word, the
 //! waker, the owned list, the queues) is the code that ships. The only difference from
@@ -22,6 +23,7 @@ use std::time::Duration;
 use ctxrt_context::Context;
 
 use crate::runtime::{Config, Handle};
+use crate::scheduler::idle::Parker;
 use crate::scheduler::{worker::WorkerGuard, Core, Flavor, SchedulerShared};
 use crate::sync::Arc;
 use crate::task::JoinHandle;
@@ -111,11 +113,31 @@ impl ModelWorker {
         self.core.park(&self.shared);
         false
     }
+}
 
-    /// Runs `f` on this thread as this worker, outside any task poll (spawns from `f` go
-    /// to this worker's local queue, wakes to its LIFO slot).
-    pub fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _worker = WorkerGuard::enter(&self.shared, &self.core);
-        f()
+/// A worker's `Parker`, as is: the sleep/wake primitive under every idle worker and
+/// `block_on` thread.
+pub struct ModelParker(Parker);
+
+impl ModelParker {
+    /// A parker with no pending unpark.
+    pub fn new() -> ModelParker {
+        ModelParker(Parker::new())
+    }
+
+    /// Sleeps until `unpark`, or returns at once if one is pending.
+    pub fn park(&self) {
+        self.0.park();
+    }
+
+    /// Wakes the parked thread, or makes its next park return at once.
+    pub fn unpark(&self) {
+        self.0.unpark();
+    }
+}
+
+impl Default for ModelParker {
+    fn default() -> Self {
+        ModelParker::new()
     }
 }

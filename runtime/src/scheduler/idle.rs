@@ -147,7 +147,12 @@ impl Parker {
         {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                self.state.store(EMPTY, Ordering::SeqCst);
+                // A swap, not a store: another unpark may have come in since the CAS read
+                // NOTIFIED, and only reading from its write (an RMW reads the latest)
+                // makes what it published before unparking visible here. A store let a
+                // worker woken for shutdown miss the flag and park for good (the loom
+                // model `scheduler_parker`).
+                let _ = self.state.swap(EMPTY, Ordering::SeqCst);
                 return;
             }
             Err(actual) => unreachable!("parker in state {actual} while parking"),
