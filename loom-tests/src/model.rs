@@ -37,6 +37,24 @@ where
     check_with(name, |_| {}, model)
 }
 
+/// Like [`check`], but with a preemption bound of at least `bound` whatever
+/// `LOOM_MAX_PREEMPTIONS` says: for models whose state space stays small at a deeper
+/// bound (a few seconds at most), so the suite searches them further than the default.
+/// A deeper bound is how the parker bug (see `tests/scheduler_parker.rs`) was found.
+pub fn check_deep<F>(name: &str, bound: usize, model: F) -> Stats
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    check_with(
+        name,
+        |builder| {
+            let current = builder.preemption_bound.unwrap_or(DEFAULT_PREEMPTIONS);
+            builder.preemption_bound = Some(current.max(bound));
+        },
+        model,
+    )
+}
+
 /// Like [`check`], with `configure` adjusting loom's builder (e.g. a tighter preemption
 /// bound for a model whose state space is large).
 ///

@@ -12,7 +12,7 @@
 #![cfg(loom)]
 
 use ctxrt_context::{Context, ContextVar};
-use ctxrt_loom_tests::check;
+use ctxrt_loom_tests::check_deep;
 use loom::thread;
 
 static REQUEST: ContextVar<u32> = ContextVar::new("request");
@@ -46,7 +46,7 @@ fn set_yield_read_reset(own: u32) {
 
 #[test]
 fn sibling_copies_of_one_snapshot_never_see_each_other() {
-    check("context_isolation::sibling_copies", || {
+    check_deep("context_isolation::sibling_copies", 3, || {
         let _request = REQUEST.scoped(0);
         let _tenant = TENANT.scoped("acme");
         let parent = Context::current();

@@ -11,7 +11,7 @@
 #![cfg(loom)]
 
 use ctxrt_context::{Context, ContextVar};
-use ctxrt_loom_tests::check;
+use ctxrt_loom_tests::check_deep;
 use loom::sync::{Arc, Mutex};
 use loom::thread;
 
@@ -31,7 +31,7 @@ fn assert_consistent(seen: (Option<u32>, Option<u32>)) {
 
 #[test]
 fn snapshots_taken_during_a_run_are_never_torn() {
-    check("context_snapshots::never_torn", || {
+    check_deep("context_snapshots::never_torn", 3, || {
         let parent = Arc::new(Mutex::new(
             Context::new().with_value(&X, 0).with_value(&Y, 0),
         ));
@@ -79,7 +79,7 @@ fn snapshots_taken_during_a_run_are_never_torn() {
 /// happened before it, which loom's `Arc` checks.
 #[test]
 fn a_snapshot_sent_to_another_thread_keeps_its_values() {
-    check("context_snapshots::sent_snapshot_keeps_values", || {
+    check_deep("context_snapshots::sent_snapshot_keeps_values", 3, || {
         let mailbox: Arc<Mutex<Option<Context>>> = Arc::new(Mutex::new(None));
         let outbox = mailbox.clone();
         let sender = thread::spawn(move || {

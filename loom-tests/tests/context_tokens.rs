@@ -10,7 +10,7 @@
 #![cfg(loom)]
 
 use ctxrt_context::{Context, ContextVar, ResetError, Token};
-use ctxrt_loom_tests::check;
+use ctxrt_loom_tests::check_deep;
 use loom::sync::{Arc, Mutex};
 use loom::thread;
 
@@ -18,7 +18,7 @@ static LEVEL: ContextVar<u32> = ContextVar::new("level");
 
 #[test]
 fn a_token_from_another_threads_context_resets_nothing() {
-    check("context_tokens::foreign_token", || {
+    check_deep("context_tokens::foreign_token", 3, || {
         let parent = Context::new().with_value(&LEVEL, 0);
         let mailbox: Arc<Mutex<Option<Token<u32>>>> = Arc::new(Mutex::new(None));
 

@@ -14,7 +14,7 @@
 use ctxrt::runtime::Builder;
 use ctxrt::task::{JoinError, JoinHandle};
 use ctxrt::{Context, ContextVar};
-use ctxrt_loom_tests::{check, DropCounter, Outcomes};
+use ctxrt_loom_tests::{check_deep, DropCounter, Outcomes};
 use loom::thread;
 
 static JOB: ContextVar<u32> = ContextVar::new("job");
@@ -48,8 +48,9 @@ fn job(captured: DropCounter, ran: DropCounter) -> impl FnOnce() -> Option<u32> 
 fn a_job_submitted_just_before_shutdown_runs_or_is_dropped() {
     let outcomes = Outcomes::new();
     let seen = outcomes.clone();
-    check(
+    check_deep(
         "scheduler_blocking_shutdown::submitted_before_drop",
+        3,
         move || {
             let (captured, ran) = (DropCounter::new(), DropCounter::new());
             let rt = Builder::new_current_thread().build().unwrap();
@@ -71,8 +72,9 @@ fn a_job_submitted_just_before_shutdown_runs_or_is_dropped() {
 fn a_job_submitted_from_another_thread_during_shutdown_runs_or_is_dropped() {
     let outcomes = Outcomes::new();
     let seen = outcomes.clone();
-    check(
+    check_deep(
         "scheduler_blocking_shutdown::submitted_during_drop",
+        3,
         move || {
             let (captured, ran) = (DropCounter::new(), DropCounter::new());
             let rt = Builder::new_current_thread().build().unwrap();

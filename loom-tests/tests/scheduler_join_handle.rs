@@ -14,7 +14,7 @@
 use ctxrt::runtime::{Builder, Runtime};
 use ctxrt::task::JoinHandle;
 use ctxrt::{Context, ContextVar};
-use ctxrt_loom_tests::{check, DropCounter, Tracked};
+use ctxrt_loom_tests::{check_deep, DropCounter, Tracked};
 
 static RESOURCE: ContextVar<Tracked> = ContextVar::new("resource");
 
@@ -58,7 +58,7 @@ fn finish(rt: Runtime, counters: &Counters) {
 
 #[test]
 fn dropping_the_handle_while_the_task_completes() {
-    check("scheduler_join_handle::dropped", || {
+    check_deep("scheduler_join_handle::dropped", 3, || {
         let counters = Counters::default();
         let rt = Builder::new_multi_thread()
             .worker_threads(1)
@@ -72,7 +72,7 @@ fn dropping_the_handle_while_the_task_completes() {
 
 #[test]
 fn aborting_the_handle_while_the_task_completes() {
-    check("scheduler_join_handle::aborted", || {
+    check_deep("scheduler_join_handle::aborted", 3, || {
         let counters = Counters::default();
         let rt = Builder::new_multi_thread()
             .worker_threads(1)
@@ -98,7 +98,7 @@ fn aborting_the_handle_while_the_task_completes() {
 
 #[test]
 fn awaiting_the_handle_while_the_task_completes() {
-    check("scheduler_join_handle::awaited", || {
+    check_deep("scheduler_join_handle::awaited", 3, || {
         let counters = Counters::default();
         let rt = Builder::new_multi_thread()
             .worker_threads(1)

@@ -16,14 +16,14 @@
 #![cfg(loom)]
 
 use ctxrt::loom_internals::ModelParker;
-use ctxrt_loom_tests::check;
+use ctxrt_loom_tests::check_deep;
 use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
 #[test]
 fn a_park_sees_what_its_unparkers_wrote() {
-    check("scheduler_parker::park_sees_unparkers_writes", || {
+    check_deep("scheduler_parker::park_sees_unparkers_writes", 3, || {
         let parker = Arc::new(ModelParker::new());
         let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
         let unparkers: Vec<_> = (0..2)

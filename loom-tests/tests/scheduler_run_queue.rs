@@ -32,7 +32,7 @@ use std::task::{Context as TaskContext, Poll, Waker};
 
 use ctxrt::loom_internals::ModelScheduler;
 use ctxrt::Context;
-use ctxrt_loom_tests::{check, current_turn, drive, Outcomes, TurnOf};
+use ctxrt_loom_tests::{check_deep, current_turn, drive, Outcomes, TurnOf};
 use loom::sync::{Arc, Mutex};
 
 /// A future that counts its polls, completes on the first, and returns the worker turn
@@ -62,8 +62,9 @@ fn spread(turns: &[TurnOf]) -> &'static str {
 fn injector_batches_and_steals() {
     let outcomes = Outcomes::new();
     let seen = outcomes.clone();
-    check(
+    check_deep(
         "scheduler_run_queue::injector_batches_and_steals",
+        3,
         move || {
             let (scheduler, workers) = ModelScheduler::new(2, 1);
             let polls: Vec<_> = (0..3).map(|_| StdArc::new(AtomicUsize::new(0))).collect();
@@ -94,8 +95,9 @@ fn injector_batches_and_steals() {
 fn spawned_children_and_join_wakes() {
     let outcomes = Outcomes::new();
     let seen = outcomes.clone();
-    check(
+    check_deep(
         "scheduler_run_queue::spawned_children_and_join_wakes",
+        3,
         move || {
             let (scheduler, workers) = ModelScheduler::new(2, 1);
             let children: Vec<_> = (0..2).map(|_| StdArc::new(AtomicUsize::new(0))).collect();
@@ -163,7 +165,7 @@ impl Future for Waiter {
 fn lifo_slot_overflows_into_the_local_queue() {
     let outcomes = Outcomes::new();
     let seen = outcomes.clone();
-    check("scheduler_run_queue::lifo_slot_overflow", move || {
+    check_deep("scheduler_run_queue::lifo_slot_overflow", 3, move || {
         let (scheduler, workers) = ModelScheduler::new(2, 1);
         let signal = Arc::new(Mutex::new(Signal::default()));
         let waiters: Vec<_> = (0..2)

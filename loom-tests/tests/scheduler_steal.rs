@@ -13,7 +13,7 @@
 
 use ctxrt::loom_internals::ModelScheduler;
 use ctxrt::{Context, ContextVar};
-use ctxrt_loom_tests::{check, current_turn, drive, Outcomes};
+use ctxrt_loom_tests::{check_deep, current_turn, drive, Outcomes};
 
 static SLOT: ContextVar<u32> = ContextVar::new("slot");
 
@@ -21,8 +21,9 @@ static SLOT: ContextVar<u32> = ContextVar::new("slot");
 fn a_stolen_task_reads_back_its_own_set() {
     let outcomes = Outcomes::new();
     let seen = outcomes.clone();
-    check(
+    check_deep(
         "scheduler_steal::stolen_task_keeps_its_context",
+        3,
         move || {
             let (scheduler, workers) = ModelScheduler::new(2, 1);
             let tasks: Vec<_> = [7, 8]
