@@ -14,7 +14,7 @@
 //! capture): its name, the interleavings loom explored, the preemption bound and the time;
 //! models that race several branches also print how often each was reached, and fail if
 //! one never was. `LOOM_MAX_PREEMPTIONS` sets the bound (2 if unset); models that stay
-//! small deeper are checked at bound 3 or more whatever it says ([`check_deep`]).
+//! small deeper are checked at bound 3 or more whatever it says (`check_deep`).
 //!
 //! The negative control, `negative_control_child_follows_the_parents_later_set` in
 //! `tests/scheduler_spawn_snapshot.rs`, is `#[ignore]`d; run it by name with
@@ -26,7 +26,7 @@
 //! destructor during cleanup"): values holding loom primitives are dropped after loom has
 //! torn down the failed execution. The first panic message is the finding.
 //!
-//! This library holds what the models share ([`check`], the drop counters in [`Tracked`]).
+//! This library holds what the models share (`check`, the drop counters in `Tracked`).
 //! Without `--cfg loom` it has no models, only a smoke test (`src/smoke.rs`) that drives
 //! the same scenarios once on real threads, so `cargo test --workspace` runs something real
 //! from this crate too.
