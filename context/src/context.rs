@@ -1,9 +1,10 @@
-//! [`Context`]: a snapshot of bindings that code can enter, and the per-thread [`Frame`].
+//! [`Context`]: a snapshot of bindings that code can enter, its [`Frame`], and the
+//! per-thread [`ThreadSlot`] holding the current context as a [`LiveFrame`].
 //!
-//! Every thread has one current context, held in a [`Frame`] in the `sync` shim's
-//! thread-local slot. Entering a context (`Context::run`) swaps the context's frame into the
-//! slot and swaps it back on exit, panics included, so sets made inside land in the context
-//! object and nothing of it stays on the thread. Invariants:
+//! Every thread has one current context, held in a [`LiveFrame`] in the `sync` shim's
+//! thread-local slot. Entering a context (`Context::run`) swaps the context's frame into
+//! the slot and swaps it back on exit, panics included, so sets made inside land in the
+//! context object and nothing of it stays on the thread. Invariants:
 //! 1. A frame's `id` is 0 until the first `set` inside it, then unique in the process. A
 //!    clone starts at 0 again: a copy is a different context object, so a token made in
 //!    the original cannot reset the copy (`ResetError::DifferentContext`).
@@ -12,17 +13,28 @@
 //!    refcount whatever the number of bindings.
 //! 3. The slot is borrowed only for the few instructions of a lookup or a swap; user code
 //!    (drops of displaced values, `with` callbacks) runs after the borrow is released.
+//!    The one exception is a value's `Clone` in `ContextVar::get`, which runs under a
+//!    shared borrow; it may read vars and take snapshots, but not set, reset or enter.
+//! 4. A context at rest (a [`Frame`] in a [`Context`]) holds its maps at rest (`Arc`s),
+//!    so cloning it is two refcounts. Only the current context's maps may be detached
+//!    into owned `Vec`s, while no snapshot shares them (see `bindings.rs`), so that
+//!    `set`/`reset` touch no atomics; they live in the [`LiveFrame`]'s `owned` half,
+//!    outside the [`Frame`], so entering and leaving a context swap just the 24-byte
+//!    frame. A context whose maps are detached settles them into `Arc`s (one allocation
+//!    each, no copy) when another context is entered, when it is left, and when a
+//!    snapshot is taken; its next change takes them back (or copies them if shared).
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 
-use crate::bindings::{Bindings, Entry};
+use crate::bindings::{Bindings, Entry, LiveMap, PositionHints};
 use crate::scope::ContextScope;
 use crate::sync::{self, ErasedValue};
 use crate::var::ContextVar;
 
-/// The bindings of one context object, as it sits in a [`Context`] or in a thread's slot.
+/// The bindings of one context object at rest, as it sits in a [`Context`] (invariant 4).
 #[derive(Default)]
 pub(crate) struct Frame {
     /// 0 until a token is made in this context; see invariant 1.
@@ -34,7 +46,7 @@ pub(crate) struct Frame {
 }
 
 impl Frame {
-    /// An empty frame: what a fresh thread starts in.
+    /// An empty frame.
     pub(crate) const EMPTY: Frame = Frame {
         id: 0,
         shared: Bindings::EMPTY,
@@ -61,22 +73,147 @@ impl Frame {
         }
     }
 
-    /// This context object's id, giving it one if it has none (invariant 1).
-    #[inline]
-    pub(crate) fn ensure_id(&mut self) -> u64 {
-        if self.id == 0 {
-            self.id = sync::next_context_id();
-        }
-        self.id
-    }
-
-    /// A new context object holding the same bindings (private ones if `with_private`).
+    /// A new context object holding the same bindings (private ones if `with_private`):
+    /// two refcounts (invariant 1).
     fn snapshot(&self, with_private: bool) -> Frame {
         Frame {
             id: 0,
             shared: self.shared.clone(),
             private: if with_private {
                 self.private.clone()
+            } else {
+                Bindings::EMPTY
+            },
+        }
+    }
+}
+
+/// A thread's current-context slot, as the `sync` shim's thread-local holds it.
+pub(crate) struct ThreadSlot {
+    /// The thread's current context (invariants 3 and 4).
+    pub(crate) frame: RefCell<LiveFrame>,
+    /// `false` only while the current context has nothing detached (`frame.owned` holds
+    /// no entries and no capacity), so entering and leaving contexts can skip settling
+    /// without borrowing `frame` for it. Set by every detach; cleared by settling.
+    pub(crate) detached: Cell<bool>,
+    /// Where this thread last found each var in a binding map: a guess, checked on use.
+    pub(crate) hints: PositionHints,
+}
+
+impl ThreadSlot {
+    /// A fresh thread's slot: an empty context, no hints.
+    pub(crate) const fn new() -> ThreadSlot {
+        ThreadSlot {
+            frame: RefCell::new(LiveFrame {
+                rest: Frame::EMPTY,
+                owned: OwnedMaps::EMPTY,
+            }),
+            detached: Cell::new(false),
+            hints: PositionHints::new(),
+        }
+    }
+}
+
+/// The context a thread is running in (invariant 4): its frame, with either map possibly
+/// detached into `owned` (see `bindings.rs`).
+pub(crate) struct LiveFrame {
+    /// The context object; a detached map's half here is `None`.
+    pub(crate) rest: Frame,
+    /// Detached maps; empty while their map is at rest in `rest`.
+    pub(crate) owned: OwnedMaps,
+}
+
+/// The detached halves of a [`LiveFrame`]'s two maps.
+pub(crate) struct OwnedMaps {
+    shared: Vec<Entry>,
+    private: Vec<Entry>,
+}
+
+impl OwnedMaps {
+    /// Nothing detached; owns no memory.
+    const EMPTY: OwnedMaps = OwnedMaps {
+        shared: Vec::new(),
+        private: Vec::new(),
+    };
+}
+
+impl LiveFrame {
+    /// The entries of the map a var of this privacy lives in.
+    #[inline(always)]
+    pub(crate) fn entries(&self, private: bool) -> &[Entry] {
+        if private {
+            LiveMap::entries(&self.rest.private, &self.owned.private)
+        } else {
+            LiveMap::entries(&self.rest.shared, &self.owned.shared)
+        }
+    }
+
+    /// The map a var of this privacy lives in, for changing it; `detached` is the slot's
+    /// flag.
+    #[inline(always)]
+    pub(crate) fn map_mut<'a>(
+        &'a mut self,
+        private: bool,
+        detached: &'a Cell<bool>,
+    ) -> LiveMap<'a> {
+        if private {
+            LiveMap {
+                at_rest: &mut self.rest.private,
+                owned: &mut self.owned.private,
+                detached,
+            }
+        } else {
+            LiveMap {
+                at_rest: &mut self.rest.shared,
+                owned: &mut self.owned.shared,
+                detached,
+            }
+        }
+    }
+
+    /// This context object's id, giving it one if it has none (invariant 1).
+    #[inline(always)]
+    pub(crate) fn ensure_id(&mut self) -> u64 {
+        if self.rest.id == 0 {
+            self.rest.id = sync::next_context_id();
+        }
+        self.rest.id
+    }
+
+    /// Puts detached maps back to rest (invariant 4), a move into an `Arc` each, and drops
+    /// what capacity is left in emptied ones (no entries, so no user code runs):
+    /// afterwards the frame alone is the whole context. `detached` is the slot's flag.
+    #[cold]
+    #[inline(never)]
+    fn settle(&mut self, detached: &Cell<bool>) {
+        self.map_mut(false, detached).settle();
+        self.map_mut(true, detached).settle();
+        // Settled maps left `Vec::new()`; only emptied ones still hold a buffer.
+        if self.owned.shared.capacity() != 0 {
+            self.owned.shared = Vec::new();
+        }
+        if self.owned.private.capacity() != 0 {
+            self.owned.private = Vec::new();
+        }
+        detached.set(false);
+    }
+
+    /// A snapshot (see `current_snapshot`) without changing `self`: O(n) for a detached
+    /// map. Only for a snapshot taken while the slot is borrowed (inside a value's
+    /// `Clone`).
+    fn copy_snapshot(&self, with_private: bool) -> Frame {
+        let copy = |at_rest: &Bindings, owned: &Vec<Entry>| {
+            if owned.is_empty() {
+                at_rest.clone()
+            } else {
+                Bindings::from_entries(owned.clone())
+            }
+        };
+        Frame {
+            id: 0,
+            shared: copy(&self.rest.shared, &self.owned.shared),
+            private: if with_private {
+                copy(&self.rest.private, &self.owned.private)
             } else {
                 Bindings::EMPTY
             },
@@ -324,20 +461,40 @@ impl Context {
     }
 }
 
-/// Takes a snapshot of the current frame without changing it (invariant 3: brief borrow).
+/// Takes a snapshot of the current frame (invariant 3: brief borrow). Its bindings stay the
+/// same, though a detached map is settled (invariant 4).
+#[inline(always)]
 fn current_snapshot(with_private: bool) -> Frame {
-    sync::try_with_frame(|slot| slot.borrow().snapshot(with_private)).unwrap_or_default()
+    sync::try_with_frame(|slot| match slot.frame.try_borrow_mut() {
+        Ok(mut current) => {
+            if slot.detached.get() {
+                current.settle(&slot.detached);
+            }
+            current.rest.snapshot(with_private)
+        }
+        Err(_) => copy_current(slot, with_private),
+    })
+    .unwrap_or_default()
 }
 
-/// Restores the entered frame on drop, so a panic inside `run` leaves nothing behind.
+/// [`current_snapshot`] inside a value's `Clone` (invariant 3): copies instead of settling
+/// in place.
+#[cold]
+#[inline(never)]
+fn copy_current(slot: &ThreadSlot, with_private: bool) -> Frame {
+    slot.frame.borrow().copy_snapshot(with_private)
+}
+
+/// Swaps the entered frame back on drop, so a panic inside `run` leaves nothing behind.
 struct Entered<'a> {
+    /// The entered context's storage; holds the thread's previous frame meanwhile.
     frame: &'a mut Frame,
 }
 
 impl<'a> Entered<'a> {
     #[inline]
     fn enter(frame: &'a mut Frame) -> Entered<'a> {
-        swap_current(frame);
+        switch(frame);
         Entered { frame }
     }
 }
@@ -345,19 +502,46 @@ impl<'a> Entered<'a> {
 impl Drop for Entered<'_> {
     #[inline]
     fn drop(&mut self) {
-        swap_current(self.frame);
+        switch(self.frame);
     }
 }
 
+/// Swaps `frame` with the thread's current one: entering it, or leaving it. The current
+/// context's detached maps are settled first (invariant 4), so only the 24-byte frames
+/// move.
 #[inline]
-fn swap_current(frame: &mut Frame) {
-    sync::with_frame(|slot| match slot.try_borrow_mut() {
-        Ok(mut current) => std::mem::swap(&mut *current, frame),
-        Err(_) => panic!(
-            "Context::run was called while the current context is borrowed \
-             (from a ContextVar value's Clone impl); enter contexts outside such callbacks"
-        ),
+fn switch(frame: &mut Frame) {
+    sync::with_frame(|slot| {
+        if !slot.detached.get() {
+            if let Ok(mut current) = slot.frame.try_borrow_mut() {
+                // The usual case: nothing detached, the frames are the whole contexts.
+                std::mem::swap(&mut current.rest, frame);
+                return;
+            }
+        }
+        switch_slow(slot, frame);
     })
+}
+
+/// [`switch`] when the current context has detached maps, or the slot is borrowed.
+#[cold]
+#[inline(never)]
+fn switch_slow(slot: &ThreadSlot, frame: &mut Frame) {
+    // Borrowed before touching the frame, so a refused entry changes nothing.
+    let Ok(mut current) = slot.frame.try_borrow_mut() else {
+        run_while_borrowed()
+    };
+    current.settle(&slot.detached);
+    std::mem::swap(&mut current.rest, frame);
+}
+
+#[cold]
+#[inline(never)]
+fn run_while_borrowed() -> ! {
+    panic!(
+        "Context::run was called while the current context is borrowed \
+         (from a ContextVar value's Clone impl); enter contexts outside such callbacks"
+    )
 }
 
 impl Clone for Context {
@@ -469,8 +653,26 @@ impl fmt::Debug for Binding<'_> {
 pub(crate) fn downcast<'v, T: 'static>(value: &'v ErasedValue, var: &'static str) -> &'v T {
     match value.downcast_ref::<T>() {
         Some(value) => value,
-        None => panic!("ctxrt-context bug: the value bound to var `{var}` has another type"),
+        None => wrong_type(var),
     }
+}
+
+/// [`downcast`] for a value being overwritten in place.
+#[inline]
+pub(crate) fn downcast_mut<'v, T: 'static>(
+    value: &'v mut (dyn Any + Send + Sync),
+    var: &'static str,
+) -> &'v mut T {
+    match value.downcast_mut::<T>() {
+        Some(value) => value,
+        None => wrong_type(var),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn wrong_type(var: &str) -> ! {
+    panic!("ctxrt-context bug: the value bound to var `{var}` has another type")
 }
 
 #[cfg(all(test, not(loom)))]

@@ -4,12 +4,12 @@
 //! Every operation here borrows the thread's current-context slot for a lookup or one map
 //! update and releases it before any user code runs (invariant 3 in `context.rs`).
 
+use std::cell::RefMut;
 use std::error::Error;
 use std::fmt;
-use std::marker::PhantomData;
 
-use crate::bindings::Displaced;
-use crate::context::downcast;
+use crate::bindings::OldValue;
+use crate::context::{downcast, LiveFrame, ThreadSlot};
 use crate::sync::{self, ErasedValue, VarIdCell};
 
 /// A context variable: Python's `contextvars.ContextVar`.
@@ -138,7 +138,7 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     where
         T: Clone,
     {
-        match self.lookup(|value| downcast::<T>(value, self.name).clone()) {
+        match self.lookup(|value, name| downcast::<T>(value, name).clone()) {
             Some(value) => Some(value),
             None => self.default.map(|default| default()),
         }
@@ -161,7 +161,7 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     where
         T: Clone,
     {
-        self.lookup(|value| downcast::<T>(value, self.name).clone())
+        self.lookup(|value, name| downcast::<T>(value, name).clone())
             .unwrap_or(fallback)
     }
 
@@ -179,7 +179,7 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// ```
     pub fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
         // Hold our own reference so the slot is released before `f` runs (invariant 3).
-        match self.lookup(ErasedValue::clone) {
+        match self.lookup(|value, _| ErasedValue::clone(value)) {
             Some(value) => f(Some(downcast::<T>(&value, self.name))),
             None => match self.default {
                 Some(default) => f(Some(&default())),
@@ -200,7 +200,7 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// assert!(SEEN.is_set());
     /// ```
     pub fn is_set(&self) -> bool {
-        self.lookup(|_| ()).is_some()
+        self.lookup(|_, _| ()).is_some()
     }
 
     /// Binds `value` in the current context and returns a [`Token`] that can undo it.
@@ -215,26 +215,14 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// let second = LANG.set("fr");
     /// assert_eq!(second.old_value(), Some(&"en"));
     /// ```
+    #[inline]
     pub fn set(&self, value: T) -> Token<T> {
-        let var_id = self.id.get();
-        let value = sync::erase(value);
-        let (context_id, displaced) = sync::with_frame(|slot| {
-            let mut frame = borrow_slot_mut(slot, "ContextVar::set");
-            let context_id = frame.ensure_id();
-            let displaced = frame
-                .bindings_mut(self.task_private)
-                .insert(var_id, self.name, value);
-            (context_id, displaced)
-        });
-        // The displaced value becomes the token's; a copied-from map drops here, unborrowed.
-        let Displaced { value: old, map } = displaced;
-        drop(map);
+        let Undo { context_id, old } = self.bind(value);
         Token {
-            var_id,
+            var_id: self.id.get(),
             var_name: self.name,
             context_id,
             old,
-            _type: PhantomData,
         }
     }
 
@@ -260,27 +248,15 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// assert_eq!(A.reset(token), Ok(()));
     /// assert!(!A.is_set());
     /// ```
+    #[inline]
     pub fn reset(&self, token: Token<T>) -> Result<(), ResetError> {
-        let var_id = self.id.get();
-        if token.var_id != var_id {
+        if token.var_id != self.id.get() {
             return Err(ResetError::DifferentVar);
         }
-        let Token {
-            context_id, old, ..
-        } = token;
-        let displaced = sync::with_frame(|slot| {
-            let mut frame = borrow_slot_mut(slot, "ContextVar::reset");
-            if frame.id != context_id {
-                return Err(ResetError::DifferentContext);
-            }
-            let bindings = frame.bindings_mut(self.task_private);
-            Ok(match old {
-                Some(old) => bindings.insert(var_id, self.name, old),
-                None => bindings.remove(var_id),
-            })
-        })?;
-        drop(displaced);
-        Ok(())
+        self.restore(Undo {
+            context_id: token.context_id,
+            old: token.old,
+        })
     }
 
     /// Binds `value` until the returned guard drops, then restores the prior binding.
@@ -299,10 +275,13 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// }
     /// assert_eq!(USER.get(), None);
     /// ```
+    #[inline]
     pub fn scoped(&self, value: T) -> BindingGuard<'_, T> {
+        let Undo { context_id, old } = self.bind(value);
         BindingGuard {
             var: self,
-            token: Some(self.set(value)),
+            context_id,
+            old,
         }
     }
 
@@ -318,6 +297,7 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// assert_eq!(inner, Some(2));
     /// assert_eq!(DEPTH.get(), Some(0));
     /// ```
+    #[inline]
     pub fn scope<R>(&self, value: T, f: impl FnOnce() -> R) -> R {
         let _guard = self.scoped(value);
         f()
@@ -329,33 +309,127 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
         self.id.get()
     }
 
-    /// Applies `read` to this var's binding in the current context, if bound.
-    #[inline]
-    fn lookup<R>(&self, read: impl FnOnce(&ErasedValue) -> R) -> Option<R> {
+    /// Binds `value` in the current context; what it returns undoes that.
+    #[inline(always)]
+    fn bind(&self, value: T) -> Undo<T> {
         let var_id = self.id.get();
-        sync::try_with_frame(|slot| match slot.try_borrow() {
-            Ok(frame) => frame.bindings(self.task_private).get(var_id).map(read),
-            Err(_) => panic!(
-                "ContextVar `{}` was read while the current context is being changed \
-                 (from a value's Clone impl); read vars outside such callbacks",
-                self.name
-            ),
+        // The closure only calls out, so the thread-local access itself inlines here.
+        sync::with_frame(move |slot| bind_in(slot, self, var_id, value))
+    }
+
+    /// Restores the binding `undo` recorded, if the current context is the one it was
+    /// made in.
+    #[inline(always)]
+    fn restore(&self, undo: Undo<T>) -> Result<(), ResetError> {
+        let var_id = self.id.get();
+        sync::with_frame(move |slot| restore_in(slot, self, var_id, undo))
+    }
+
+    /// Applies `read` to this var's binding in the current context (and the var's name,
+    /// for a panic message), if bound.
+    ///
+    /// The closure handed to the thread-local captures nothing but `self` (`read` is
+    /// zero-sized), so that when it is not inlined its one argument travels in a register.
+    #[inline(always)]
+    fn lookup<R>(&self, read: impl FnOnce(&ErasedValue, &'static str) -> R) -> Option<R> {
+        sync::try_with_frame(move |slot| {
+            let frame = match slot.frame.try_borrow() {
+                Ok(frame) => frame,
+                Err(_) => read_while_changing(self.name),
+            };
+            let entries = frame.entries(self.task_private);
+            let value = slot.hints.value(entries, self.id.get())?;
+            Some(read(value, self.name))
         })
         .flatten()
     }
 }
 
-fn borrow_slot_mut<'a>(
-    slot: &'a std::cell::RefCell<crate::context::Frame>,
-    operation: &str,
-) -> std::cell::RefMut<'a, crate::context::Frame> {
-    match slot.try_borrow_mut() {
-        Ok(frame) => frame,
-        Err(_) => panic!(
-            "{operation} was called while the current context is borrowed \
-             (from a value's Clone impl); set and reset vars outside such callbacks"
-        ),
+/// [`ContextVar::bind`] in `slot`: one borrow of the slot; a copied-from map is dropped
+/// after it is released.
+#[inline(never)]
+fn bind_in<T: Send + Sync + 'static>(
+    slot: &ThreadSlot,
+    var: &ContextVar<T>,
+    var_id: u64,
+    value: T,
+) -> Undo<T> {
+    let mut frame = borrow_slot_mut(slot, "ContextVar::set");
+    let context_id = frame.ensure_id();
+    let (old, copied_from) = frame.map_mut(var.task_private, &slot.detached).rebind(
+        var_id,
+        var.name,
+        value,
+        &slot.hints,
+    );
+    drop(frame);
+    drop(copied_from);
+    Undo { context_id, old }
+}
+
+/// [`ContextVar::restore`] in `slot`. Displaced values drop after the slot is released
+/// (invariant 3 in `context.rs`).
+#[inline(never)]
+fn restore_in<T: Send + Sync + 'static>(
+    slot: &ThreadSlot,
+    var: &ContextVar<T>,
+    var_id: u64,
+    undo: Undo<T>,
+) -> Result<(), ResetError> {
+    let Undo { context_id, old } = undo;
+    let mut frame = borrow_slot_mut(slot, "ContextVar::reset");
+    if frame.rest.id != context_id {
+        drop(frame);
+        drop(old);
+        return Err(ResetError::DifferentContext);
     }
+    let mut map = frame.map_mut(var.task_private, &slot.detached);
+    let hints = &slot.hints;
+    match old {
+        Some(OldValue::Moved(old)) => {
+            let displaced = map.rebind(var_id, var.name, old, hints);
+            drop(frame);
+            drop(displaced);
+        }
+        Some(OldValue::Shared(old)) => {
+            let displaced = map.insert(var_id, var.name, old, hints);
+            drop(frame);
+            drop(displaced);
+        }
+        None => {
+            let displaced = map.remove(var_id, hints);
+            drop(frame);
+            drop(displaced);
+        }
+    }
+    Ok(())
+}
+
+/// The panic of a read inside a set (kept out of line so `lookup` stays small).
+#[cold]
+#[inline(never)]
+fn read_while_changing(name: &str) -> ! {
+    panic!(
+        "ContextVar `{name}` was read while the current context is being changed \
+         (from a value's Clone impl); read vars outside such callbacks"
+    )
+}
+
+#[inline(always)]
+fn borrow_slot_mut<'a>(slot: &'a ThreadSlot, operation: &'static str) -> RefMut<'a, LiveFrame> {
+    match slot.frame.try_borrow_mut() {
+        Ok(frame) => frame,
+        Err(_) => change_while_borrowed(operation),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn change_while_borrowed(operation: &str) -> ! {
+    panic!(
+        "{operation} was called while the current context is borrowed \
+         (from a value's Clone impl); set and reset vars outside such callbacks"
+    )
 }
 
 impl<T> fmt::Debug for ContextVar<T> {
@@ -398,8 +472,13 @@ pub struct Token<T> {
     var_id: u64,
     var_name: &'static str,
     context_id: u64,
-    old: Option<ErasedValue>,
-    _type: PhantomData<fn() -> T>,
+    old: Option<OldValue<T>>,
+}
+
+/// What undoes one `set`: the context object it was made in and the binding it replaced.
+struct Undo<T> {
+    context_id: u64,
+    old: Option<OldValue<T>>,
 }
 
 impl<T: 'static> Token<T> {
@@ -415,9 +494,10 @@ impl<T: 'static> Token<T> {
     /// assert_eq!(token.old_value(), None);
     /// ```
     pub fn old_value(&self) -> Option<&T> {
-        self.old
-            .as_ref()
-            .map(|value| downcast::<T>(value, self.var_name))
+        self.old.as_ref().map(|old| match old {
+            OldValue::Moved(value) => value,
+            OldValue::Shared(value) => downcast::<T>(value, self.var_name),
+        })
     }
 
     /// The name of the var whose `set` made this token.
@@ -495,23 +575,31 @@ impl Error for ResetError {}
 #[must_use = "the binding is reset as soon as the guard is dropped"]
 pub struct BindingGuard<'a, T: Send + Sync + 'static> {
     var: &'a ContextVar<T>,
-    token: Option<Token<T>>,
+    /// The context object the binding was made in.
+    context_id: u64,
+    /// The binding to restore; taken by `drop`.
+    old: Option<OldValue<T>>,
 }
 
 impl<T: Send + Sync + 'static> Drop for BindingGuard<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        let Some(token) = self.token.take() else {
-            return;
+        let undo = Undo {
+            context_id: self.context_id,
+            old: self.old.take(),
         };
-        if let Err(err) = self.var.reset(token) {
+        if let Err(err) = self.var.restore(undo) {
             if !std::thread::panicking() {
-                panic!(
-                    "the guard from ContextVar `{}`.scoped() was dropped in another context: {err}",
-                    self.var.name
-                );
+                guard_dropped_elsewhere(self.var.name, err);
             }
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn guard_dropped_elsewhere(name: &str, err: ResetError) -> ! {
+    panic!("the guard from ContextVar `{name}`.scoped() was dropped in another context: {err}")
 }
 
 impl<T: Send + Sync + 'static> fmt::Debug for BindingGuard<'_, T> {

@@ -1,9 +1,8 @@
 //! Loom's primitives (`cfg(loom)`); see the contract in `sync/mod.rs`.
 
 use std::any::Any;
-use std::cell::RefCell;
 
-use crate::context::Frame;
+use crate::context::ThreadSlot;
 
 pub(crate) use loom::sync::Arc;
 pub(crate) use loom::thread::JoinHandle;
@@ -20,16 +19,16 @@ pub(crate) fn erase<T: Any + Send + Sync>(value: T) -> ErasedValue {
 
 loom::thread_local! {
     /// The current context of this loom thread.
-    static CURRENT: RefCell<Frame> = RefCell::new(Frame::EMPTY);
+    static CURRENT: ThreadSlot = ThreadSlot::new();
 }
 
 /// Runs `f` with this loom thread's current-context slot.
-pub(crate) fn with_frame<R>(f: impl FnOnce(&RefCell<Frame>) -> R) -> R {
+pub(crate) fn with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
     CURRENT.with(f)
 }
 
 /// Like [`with_frame`], but `None` once the thread's locals are destroyed.
-pub(crate) fn try_with_frame<R>(f: impl FnOnce(&RefCell<Frame>) -> R) -> Option<R> {
+pub(crate) fn try_with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> Option<R> {
     CURRENT.try_with(f).ok()
 }
 

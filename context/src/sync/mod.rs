@@ -5,13 +5,14 @@
 //! loom's primitives, so the loom models in `ctxrt-loom-tests` check the code that ships.
 //!
 //! What each backend provides (the contract both files keep):
-//! - `Arc`: shares one binding map between snapshots; `Arc::get_mut` tells a unique map
-//!   (mutate in place) from a shared one (copy on write).
+//! - `Arc`: shares one binding map between snapshots; `Arc::try_unwrap` takes back a map no
+//!   snapshot shares any more (else it is copied on write).
 //! - `ErasedValue` and `erase(value)`: a bound value, type-erased and reference counted so a
-//!   snapshot shares the value instead of copying it.
-//! - `with_frame(f)` / `try_with_frame(f)`: the per-thread slot holding the current
-//!   context's [`Frame`](crate::context::Frame). Under loom it is loom's `thread_local!`,
-//!   because std's is shared by every loom thread.
+//!   snapshot shares the value instead of copying it; `Arc::get_mut` tells a value only the
+//!   current context holds (overwritten in place on rebinding) from a shared one.
+//! - `with_frame(f)` / `try_with_frame(f)`: the per-thread
+//!   [`ThreadSlot`](crate::context::ThreadSlot) holding the current context. Under loom it
+//!   is loom's `thread_local!`, because std's is shared by every loom thread.
 //! - `spawn_thread(f)` and `JoinHandle`: start an OS thread (a loom thread under loom).
 //!
 //! `ids.rs` is the same file in both builds: it hands out var and context ids from

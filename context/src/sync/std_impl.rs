@@ -1,9 +1,8 @@
 //! The real primitives (every build but `cfg(loom)`); see the contract in `sync/mod.rs`.
 
 use std::any::Any;
-use std::cell::RefCell;
 
-use crate::context::Frame;
+use crate::context::ThreadSlot;
 
 pub(crate) use std::sync::Arc;
 pub(crate) use std::thread::JoinHandle;
@@ -19,20 +18,20 @@ pub(crate) fn erase<T: Any + Send + Sync>(value: T) -> ErasedValue {
 
 std::thread_local! {
     /// The current context of this thread. A thread starts in an empty context.
-    static CURRENT: RefCell<Frame> = const { RefCell::new(Frame::EMPTY) };
+    static CURRENT: ThreadSlot = const { ThreadSlot::new() };
 }
 
 /// Runs `f` with this thread's current-context slot.
 ///
 /// Panics if the thread's locals are already destroyed (a var set from a TLS destructor).
 #[inline]
-pub(crate) fn with_frame<R>(f: impl FnOnce(&RefCell<Frame>) -> R) -> R {
+pub(crate) fn with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
     CURRENT.with(f)
 }
 
 /// Like [`with_frame`], but `None` once the thread's locals are destroyed.
 #[inline]
-pub(crate) fn try_with_frame<R>(f: impl FnOnce(&RefCell<Frame>) -> R) -> Option<R> {
+pub(crate) fn try_with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> Option<R> {
     CURRENT.try_with(f).ok()
 }
 
