@@ -169,36 +169,36 @@ impl LiveMap<'_> {
         Displaced { value, map }
     }
 
-    /// Binds `value` to var `id`, overwriting the old value in place when its `Arc` is
-    /// unique (invariant 4), so that a rebinding allocates nothing. Returns the old binding
-    /// (`None`: unbound) and the shared map copied from, if any.
-    ///
-    /// The common case — a detached map, the var where `hints` says, its value unique — is
-    /// inlined into the caller; everything else is out of line.
+    /// Binds `value` to var `id` by overwriting the old value in place, if the map is
+    /// detached, the var is where `hints` says and its value's `Arc` is unique (invariant
+    /// 4): returns the old value, or `value` back if any of that does not hold (then
+    /// [`rebind`](Self::rebind) does it in general). Nothing here allocates or touches an
+    /// atomic but the uniqueness check, and it is small enough to inline.
     #[inline(always)]
-    pub(crate) fn rebind<T: Send + Sync + 'static>(
+    pub(crate) fn rebind_in_place<T: Send + Sync + 'static>(
         &mut self,
         id: u64,
         name: &'static str,
         value: T,
         hints: &PositionHints,
-    ) -> (Option<OldValue<T>>, Option<SharedMap>) {
+    ) -> Result<T, T> {
         if self.at_rest.map.is_none() {
             if let Some(entry) = self.owned.get_mut(hints.get(id)) {
                 if entry.id == id {
                     if let Some(old) = Arc::get_mut(&mut entry.value) {
-                        let old = mem::replace(downcast_mut::<T>(old, name), value);
-                        return (Some(OldValue::Moved(old)), None);
+                        return Ok(mem::replace(downcast_mut::<T>(old, name), value));
                     }
                 }
             }
         }
-        self.rebind_slow(id, name, value, hints)
+        Err(value)
     }
 
-    /// [`rebind`](Self::rebind) in general.
+    /// Binds `value` to var `id`, overwriting the old value in place when its `Arc` is
+    /// unique (invariant 4), else displacing it whole. Returns the old binding (`None`:
+    /// unbound) and the shared map copied from, if any.
     #[inline(never)]
-    fn rebind_slow<T: Send + Sync + 'static>(
+    pub(crate) fn rebind<T: Send + Sync + 'static>(
         &mut self,
         id: u64,
         name: &'static str,
@@ -468,13 +468,29 @@ mod tests {
         assert!(matches!(old, Some(OldValue::Moved(1))));
         assert!(map.is_none());
         assert!(std::ptr::addr_eq(Arc::as_ptr(a.get(7).unwrap()), before));
+        assert_eq!(a.map().rebind_in_place(7, "v", 4u64, &h), Ok(2));
+        assert!(std::ptr::addr_eq(Arc::as_ptr(a.get(7).unwrap()), before));
+        assert_eq!(a.map().rebind_in_place(8, "v", 5u64, &h), Err(5), "unbound");
+        let _ = a.map().rebind(9, "w", 9u64, &h);
         // A snapshot shares the value: the next rebinding allocates a new one.
         let snapshot = a.share();
+        assert_eq!(a.map().rebind_in_place(7, "v", 3u64, &h), Err(3), "at rest");
         let (old, map) = a.map().rebind(7, "v", 3u64, &h);
         assert!(matches!(old, Some(OldValue::Shared(_))));
         assert!(map.is_some(), "the shared map was copied");
-        assert_eq!(snapshot.get(7).unwrap().downcast_ref::<u64>(), Some(&2));
-        assert_eq!(a.get(7).unwrap().downcast_ref::<u64>(), Some(&3));
+        assert_eq!(
+            a.map().rebind_in_place(7, "v", 6u64, &h),
+            Ok(3),
+            "a new value"
+        );
+        assert_eq!(
+            a.map().rebind_in_place(9, "w", 10u64, &h),
+            Err(10),
+            "a value the snapshot shares"
+        );
+        assert_eq!(snapshot.get(7).unwrap().downcast_ref::<u64>(), Some(&4));
+        assert_eq!(a.get(7).unwrap().downcast_ref::<u64>(), Some(&6));
+        assert_eq!(snapshot.get(9).unwrap().downcast_ref::<u64>(), Some(&9));
     }
 
     #[test]

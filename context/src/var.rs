@@ -253,10 +253,8 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
         if token.var_id != self.id.get() {
             return Err(ResetError::DifferentVar);
         }
-        self.restore(Undo {
-            context_id: token.context_id,
-            old: token.old,
-        })
+        let mut old = token.old;
+        self.restore(token.context_id, &mut old)
     }
 
     /// Binds `value` until the returned guard drops, then restores the prior binding.
@@ -317,12 +315,13 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
         sync::with_frame(move |slot| bind_in(slot, self, var_id, value))
     }
 
-    /// Restores the binding `undo` recorded, if the current context is the one it was
-    /// made in.
+    /// Restores the binding `old` (taken) recorded by a set in context object
+    /// `context_id`, if that is the current one.
     #[inline(always)]
-    fn restore(&self, undo: Undo<T>) -> Result<(), ResetError> {
-        let var_id = self.id.get();
-        sync::with_frame(move |slot| restore_in(slot, self, var_id, undo))
+    fn restore(&self, context_id: u64, old: &mut Option<OldValue<T>>) -> Result<(), ResetError> {
+        // The closure captures three words and only calls out, so that the thread-local
+        // access itself inlines here.
+        sync::with_frame(move |slot| restore_in(slot, self, context_id, old))
     }
 
     /// Applies `read` to this var's binding in the current context (and the var's name,
@@ -345,8 +344,8 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     }
 }
 
-/// [`ContextVar::bind`] in `slot`: one borrow of the slot; a copied-from map is dropped
-/// after it is released.
+/// [`ContextVar::bind`] in `slot`, one borrow of it. The common case — rebinding a value
+/// only this context holds — is inline; everything else is [`bind_slow`].
 #[inline(never)]
 fn bind_in<T: Send + Sync + 'static>(
     slot: &ThreadSlot,
@@ -356,6 +355,26 @@ fn bind_in<T: Send + Sync + 'static>(
 ) -> Undo<T> {
     let mut frame = borrow_slot_mut(slot, "ContextVar::set");
     let context_id = frame.ensure_id();
+    let mut map = frame.map_mut(var.task_private, &slot.detached);
+    match map.rebind_in_place(var_id, var.name, value, &slot.hints) {
+        Ok(old) => Undo {
+            context_id,
+            old: Some(OldValue::Moved(old)),
+        },
+        Err(value) => bind_slow(frame, slot, var, var_id, value),
+    }
+}
+
+/// [`bind_in`] in general. A copied-from map is dropped after the slot is released.
+#[inline(never)]
+fn bind_slow<T: Send + Sync + 'static>(
+    mut frame: RefMut<'_, LiveFrame>,
+    slot: &ThreadSlot,
+    var: &ContextVar<T>,
+    var_id: u64,
+    value: T,
+) -> Undo<T> {
+    let context_id = frame.rest.id;
     let (old, copied_from) = frame.map_mut(var.task_private, &slot.detached).rebind(
         var_id,
         var.name,
@@ -367,22 +386,50 @@ fn bind_in<T: Send + Sync + 'static>(
     Undo { context_id, old }
 }
 
-/// [`ContextVar::restore`] in `slot`. Displaced values drop after the slot is released
-/// (invariant 3 in `context.rs`).
+/// [`ContextVar::restore`] in `slot`, one borrow of it. The common case — putting back a
+/// value moved out by an in-place rebinding — is inline; everything else is
+/// [`restore_slow`]. Displaced values drop after the slot is released (invariant 3 in
+/// `context.rs`).
 #[inline(never)]
 fn restore_in<T: Send + Sync + 'static>(
     slot: &ThreadSlot,
     var: &ContextVar<T>,
-    var_id: u64,
-    undo: Undo<T>,
+    context_id: u64,
+    old: &mut Option<OldValue<T>>,
 ) -> Result<(), ResetError> {
-    let Undo { context_id, old } = undo;
+    let var_id = var.id.get();
+    let old = old.take();
     let mut frame = borrow_slot_mut(slot, "ContextVar::reset");
     if frame.rest.id != context_id {
         drop(frame);
         drop(old);
         return Err(ResetError::DifferentContext);
     }
+    match old {
+        Some(OldValue::Moved(old)) => {
+            let mut map = frame.map_mut(var.task_private, &slot.detached);
+            match map.rebind_in_place(var_id, var.name, old, &slot.hints) {
+                Ok(ours) => {
+                    drop(frame);
+                    drop(ours);
+                }
+                Err(old) => restore_slow(frame, slot, var, var_id, Some(OldValue::Moved(old))),
+            }
+        }
+        old => restore_slow(frame, slot, var, var_id, old),
+    }
+    Ok(())
+}
+
+/// [`restore_in`] in general, in the right context.
+#[inline(never)]
+fn restore_slow<T: Send + Sync + 'static>(
+    mut frame: RefMut<'_, LiveFrame>,
+    slot: &ThreadSlot,
+    var: &ContextVar<T>,
+    var_id: u64,
+    old: Option<OldValue<T>>,
+) {
     let mut map = frame.map_mut(var.task_private, &slot.detached);
     let hints = &slot.hints;
     match old {
@@ -402,7 +449,6 @@ fn restore_in<T: Send + Sync + 'static>(
             drop(displaced);
         }
     }
-    Ok(())
 }
 
 /// The panic of a read inside a set (kept out of line so `lookup` stays small).
@@ -584,11 +630,7 @@ pub struct BindingGuard<'a, T: Send + Sync + 'static> {
 impl<T: Send + Sync + 'static> Drop for BindingGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        let undo = Undo {
-            context_id: self.context_id,
-            old: self.old.take(),
-        };
-        if let Err(err) = self.var.restore(undo) {
+        if let Err(err) = self.var.restore(self.context_id, &mut self.old) {
             if !std::thread::panicking() {
                 guard_dropped_elsewhere(self.var.name, err);
             }
