@@ -691,6 +691,50 @@ mod tests {
     }
 
     #[test]
+    fn leaving_a_changed_context_settles_its_maps() {
+        static V: ContextVar<u8> = ContextVar::new("v");
+        static P: ContextVar<u8> = ContextVar::new("p").task_private();
+        let mut ctx = Context::new();
+        ctx.run(|| {
+            drop(V.set(1));
+            drop(P.set(2));
+            sync::with_frame(|slot| assert!(slot.detached.get(), "changed in place"));
+        });
+        assert!(ctx.frame.shared.len() == 1 && ctx.frame.private.len() == 1);
+        sync::with_frame(|slot| assert!(!slot.detached.get()));
+        // Entering again and changing the binding takes the (unshared) maps back.
+        ctx.run(|| drop(V.set(3)));
+        assert_eq!(ctx.get(&V), Some(3));
+        assert_eq!(ctx.clone().get(&P), Some(2));
+    }
+
+    #[test]
+    fn a_snapshot_inside_a_values_clone_copies_the_detached_map() {
+        static INNER: ContextVar<u8> = ContextVar::new("inner");
+        static SEEN: ContextVar<usize> = ContextVar::new("seen");
+        /// A value whose `Clone` takes a snapshot and reads a var, under `get`'s borrow.
+        struct Peeks;
+        impl Clone for Peeks {
+            fn clone(&self) -> Self {
+                let snapshot = Context::current();
+                assert_eq!(snapshot.get(&INNER), Some(7));
+                assert_eq!(snapshot.len(), 3);
+                assert_eq!(INNER.get(), Some(7));
+                Peeks
+            }
+        }
+        static PEEKS: ContextVar<Peeks> = ContextVar::new("peeks");
+        Context::new().run(|| {
+            drop(INNER.set(7));
+            drop(SEEN.set(0));
+            drop(PEEKS.set(Peeks));
+            assert!(PEEKS.get().is_some());
+            // The copy did not settle the current context's maps in place.
+            sync::with_frame(|slot| assert!(slot.detached.get()));
+        });
+    }
+
+    #[test]
     fn debug_lists_names() {
         static A: ContextVar<u8> = ContextVar::new("alpha");
         static B: ContextVar<u8> = ContextVar::new("beta").task_private();
