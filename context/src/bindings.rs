@@ -293,6 +293,15 @@ impl PositionHints {
         }
     }
 
+    /// The value bound to var `id` in `entries` if the hint is right; `None` says nothing.
+    #[inline(always)]
+    pub(crate) fn hit<'e>(&self, entries: &'e [Entry], id: u64) -> Option<&'e ErasedValue> {
+        match entries.get(self.get(id)) {
+            Some(entry) if entry.id == id => Some(&entry.value),
+            _ => None,
+        }
+    }
+
     /// Where var `id` is (`Ok`) or would be inserted (`Err`) in sorted `entries`.
     #[inline(always)]
     fn find(&self, entries: &[Entry], id: u64) -> Result<usize, usize> {

@@ -332,13 +332,14 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     #[inline(always)]
     fn lookup<R>(&self, read: impl FnOnce(&ErasedValue, &'static str) -> R) -> Option<R> {
         sync::try_with_frame(move |slot| {
-            let frame = match slot.frame.try_borrow() {
-                Ok(frame) => frame,
-                Err(_) => read_while_changing(self.name),
-            };
-            let entries = frame.entries(self.task_private);
-            let value = slot.hints.value(entries, self.id.get())?;
-            Some(read(value, self.name))
+            if let Ok(frame) = slot.frame.try_borrow() {
+                // An unassigned id (0) matches no entry, so the general path assigns it.
+                let entries = frame.entries(self.task_private);
+                if let Some(value) = slot.hints.hit(entries, self.id.peek()) {
+                    return Some(read(value, self.name));
+                }
+            }
+            lookup_slow(slot, self, read)
         })
         .flatten()
     }
@@ -449,6 +450,23 @@ fn restore_slow<T: Send + Sync + 'static>(
             drop(displaced);
         }
     }
+}
+
+/// [`ContextVar::lookup`] when the slot is borrowed (a panic) or the position hint missed:
+/// one out-of-line call for both keeps `lookup` small enough to inline.
+#[inline(never)]
+fn lookup_slow<T: Send + Sync + 'static, R>(
+    slot: &ThreadSlot,
+    var: &ContextVar<T>,
+    read: impl FnOnce(&ErasedValue, &'static str) -> R,
+) -> Option<R> {
+    let frame = match slot.frame.try_borrow() {
+        Ok(frame) => frame,
+        Err(_) => read_while_changing(var.name),
+    };
+    let entries = frame.entries(var.task_private);
+    let value = slot.hints.value(entries, var.id.get())?;
+    Some(read(value, var.name))
 }
 
 /// The panic of a read inside a set (kept out of line so `lookup` stays small).

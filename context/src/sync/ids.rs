@@ -35,6 +35,12 @@ impl VarIdCell {
         }
     }
 
+    /// This var's id, or 0 if it has none yet (then nothing is bound to it anywhere).
+    #[inline]
+    pub(crate) fn peek(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
     #[cold]
     fn assign(&self) -> u64 {
         let fresh = next_context_id();
