@@ -1,1 +1,82 @@
-//! Integration tests for ctxrt live in `tests/`, one behaviour per file.
+//! Integration tests for ctxrt live in `tests/`, one behaviour per file. This library holds
+//! what many of them share: the two runtimes every flavour-sensitive behaviour is checked
+//! on, and [`on_both_flavors!`], which runs a test function on each.
+//!
+//! # Examples
+//!
+//! ```
+//! use ctxrt::runtime::Runtime;
+//!
+//! fn spawned_tasks_run(rt: Runtime) {
+//!     assert_eq!(rt.block_on(async { ctxrt::spawn(async { 1 }).await.unwrap() }), 1);
+//! }
+//!
+//! spawned_tasks_run(ctxrt_tests::multi_thread());
+//! spawned_tasks_run(ctxrt_tests::current_thread());
+//! ```
+
+use ctxrt::runtime::{Builder, Runtime};
+
+/// A multi-thread runtime with 2 workers (the benchmarks' and the issue's configuration).
+///
+/// # Panics
+///
+/// If the runtime cannot be built.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt_tests::multi_thread();
+/// assert_eq!(rt.block_on(async { 2 }), 2);
+/// ```
+pub fn multi_thread() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("multi-thread runtime")
+}
+
+/// A `current_thread` runtime.
+///
+/// # Panics
+///
+/// If the runtime cannot be built.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt_tests::current_thread();
+/// assert_eq!(rt.block_on(async { 3 }), 3);
+/// ```
+pub fn current_thread() -> Runtime {
+    Builder::new_current_thread()
+        .build()
+        .expect("current-thread runtime")
+}
+
+/// Declares, for each named `fn(Runtime)`, a `#[test]` in module `multi_thread` and one in
+/// module `current_thread` that call it with a fresh runtime of that flavour.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::runtime::Runtime;
+///
+/// fn block_on_returns_the_output(rt: Runtime) {
+///     assert_eq!(rt.block_on(async { 4 }), 4);
+/// }
+///
+/// ctxrt_tests::on_both_flavors!(block_on_returns_the_output);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! on_both_flavors {
+    ($($name:ident),* $(,)?) => {
+        mod multi_thread {
+            $( #[test] fn $name() { super::$name($crate::multi_thread()); } )*
+        }
+        mod current_thread {
+            $( #[test] fn $name() { super::$name($crate::current_thread()); } )*
+        }
+    };
+}

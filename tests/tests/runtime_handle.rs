@@ -12,31 +12,8 @@ use std::time::Duration;
 
 use futures_channel::oneshot;
 
-use ctxrt::runtime::{Builder, Handle, Runtime};
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("multi-thread runtime")
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread()
-        .build()
-        .expect("current-thread runtime")
-}
-
-macro_rules! on_both_flavors {
-    ($($name:ident),* $(,)?) => {
-        mod multi_thread {
-            $( #[test] fn $name() { super::$name(super::multi_thread()); } )*
-        }
-        mod current_thread {
-            $( #[test] fn $name() { super::$name(super::current_thread()); } )*
-        }
-    };
-}
+use ctxrt::runtime::{Handle, Runtime};
+use ctxrt_tests::{current_thread, on_both_flavors};
 
 on_both_flavors!(
     current_and_try_current_work_wherever_a_runtime_is_current,

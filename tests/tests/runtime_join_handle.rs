@@ -18,30 +18,7 @@ use futures_channel::oneshot;
 
 use ctxrt::runtime::{Builder, Runtime};
 use ctxrt::task::yield_now;
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("multi-thread runtime")
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread()
-        .build()
-        .expect("current-thread runtime")
-}
-
-macro_rules! on_both_flavors {
-    ($($name:ident),* $(,)?) => {
-        mod multi_thread {
-            $( #[test] fn $name() { super::$name(super::multi_thread()); } )*
-        }
-        mod current_thread {
-            $( #[test] fn $name() { super::$name(super::current_thread()); } )*
-        }
-    };
-}
+use ctxrt_tests::on_both_flavors;
 
 on_both_flavors!(
     abort_cancels_a_pending_task_and_drops_its_future,

@@ -23,32 +23,9 @@ use futures_channel::oneshot;
 use ctxrt::runtime::{Builder, Handle, Runtime};
 use ctxrt::task::{spawn_with_context, yield_now};
 use ctxrt::{Context, ContextVar, JoinHandle};
+use ctxrt_tests::{current_thread, on_both_flavors};
 
 static GUARD: ContextVar<DropCounter> = ContextVar::new("guard");
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("multi-thread runtime")
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread()
-        .build()
-        .expect("current-thread runtime")
-}
-
-macro_rules! on_both_flavors {
-    ($($name:ident),* $(,)?) => {
-        mod multi_thread {
-            $( #[test] fn $name() { super::$name(super::multi_thread()); } )*
-        }
-        mod current_thread {
-            $( #[test] fn $name() { super::$name(super::current_thread()); } )*
-        }
-    };
-}
 
 on_both_flavors!(
     drop_cancels_idle_tasks_and_drops_their_futures_and_contexts,

@@ -6,36 +6,13 @@
 
 use std::panic::catch_unwind;
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use ctxrt::task::{spawn_with_context, yield_now};
 use ctxrt::{Context, ContextVar};
+use ctxrt_tests::on_both_flavors;
 
 static TENANT: ContextVar<&'static str> = ContextVar::new("tenant");
 static REQUEST: ContextVar<u32> = ContextVar::new("request");
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("multi-thread runtime")
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread()
-        .build()
-        .expect("current-thread runtime")
-}
-
-macro_rules! on_both_flavors {
-    ($($name:ident),* $(,)?) => {
-        mod multi_thread {
-            $( #[test] fn $name() { super::$name(super::multi_thread()); } )*
-        }
-        mod current_thread {
-            $( #[test] fn $name() { super::$name(super::current_thread()); } )*
-        }
-    };
-}
 
 on_both_flavors!(
     task_runs_in_the_given_context_not_the_callers,

@@ -11,36 +11,13 @@ use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use ctxrt::task::yield_now;
 use ctxrt::{Context, ContextVar};
+use ctxrt_tests::{multi_thread, on_both_flavors};
 
 static VALUE: ContextVar<u32> = ContextVar::new("value");
 static OTHER: ContextVar<&'static str> = ContextVar::new("other");
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("multi-thread runtime")
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread()
-        .build()
-        .expect("current-thread runtime")
-}
-
-macro_rules! on_both_flavors {
-    ($($name:ident),* $(,)?) => {
-        mod multi_thread {
-            $( #[test] fn $name() { super::$name(super::multi_thread()); } )*
-        }
-        mod current_thread {
-            $( #[test] fn $name() { super::$name(super::current_thread()); } )*
-        }
-    };
-}
 
 on_both_flavors!(
     sets_persist_across_every_kind_of_await,

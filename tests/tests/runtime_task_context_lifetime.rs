@@ -8,36 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use ctxrt::task::yield_now;
 use ctxrt::ContextVar;
+use ctxrt_tests::on_both_flavors;
 
 static HELD: ContextVar<DropCounter> = ContextVar::new("held");
 static VAR: ContextVar<u32> = ContextVar::new("var");
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("multi-thread runtime")
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread()
-        .build()
-        .expect("current-thread runtime")
-}
-
-macro_rules! on_both_flavors {
-    ($($name:ident),* $(,)?) => {
-        mod multi_thread {
-            $( #[test] fn $name() { super::$name(super::multi_thread()); } )*
-        }
-        mod current_thread {
-            $( #[test] fn $name() { super::$name(super::current_thread()); } )*
-        }
-    };
-}
 
 on_both_flavors!(
     bindings_are_released_at_completion_before_the_output_is_read,

@@ -4,38 +4,15 @@
 //! private binding persists across its awaits; `block_on` (a snapshot of the caller, not a
 //! child) and an explicit `spawn_with_context` context carry private bindings as given.
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use ctxrt::task::{yield_now, JoinSet};
 use ctxrt::{Context, ContextVar};
+use ctxrt_tests::on_both_flavors;
 
 static SHARED: ContextVar<u32> = ContextVar::new("shared");
 static PRIVATE: ContextVar<u32> = ContextVar::new("private").task_private();
 static PRIVATE_WITH_DEFAULT: ContextVar<u32> =
     ContextVar::with_default("private_with_default", || 99).task_private();
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("multi-thread runtime")
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread()
-        .build()
-        .expect("current-thread runtime")
-}
-
-macro_rules! on_both_flavors {
-    ($($name:ident),* $(,)?) => {
-        mod multi_thread {
-            $( #[test] fn $name() { super::$name(super::multi_thread()); } )*
-        }
-        mod current_thread {
-            $( #[test] fn $name() { super::$name(super::current_thread()); } )*
-        }
-    };
-}
 
 on_both_flavors!(
     no_child_of_a_task_inherits_private_vars,
