@@ -7,38 +7,14 @@
 
 use futures_channel::oneshot;
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use ctxrt::task::yield_now;
 use ctxrt::{Context, ContextVar};
+use ctxrt_tests::on_both_flavors;
 
 static REQUEST: ContextVar<u32> = ContextVar::new("request");
 static CHILD_ONLY: ContextVar<u32> = ContextVar::new("child_only");
 static LABEL: ContextVar<&'static str> = ContextVar::with_default("label", || "default");
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("multi-thread runtime")
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread()
-        .build()
-        .expect("current-thread runtime")
-}
-
-/// One `#[test]` per flavor for each listed `fn(Runtime)`.
-macro_rules! on_both_flavors {
-    ($($name:ident),* $(,)?) => {
-        mod multi_thread {
-            $( #[test] fn $name() { super::$name(super::multi_thread()); } )*
-        }
-        mod current_thread {
-            $( #[test] fn $name() { super::$name(super::current_thread()); } )*
-        }
-    };
-}
 
 on_both_flavors!(
     child_sees_the_parents_bindings_as_of_the_spawn,
