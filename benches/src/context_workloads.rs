@@ -56,17 +56,8 @@ pub fn workloads() -> Vec<Workload> {
     const TOKIO_GET: &str = "tokio LocalKey::get";
     const CTXRT_SCOPE: &str = "ctxrt ContextVar::scope";
     const TOKIO_SCOPE: &str = "tokio LocalKey::sync_scope";
-    let timed = |name, description, target, subject, baseline| Workload {
-        name,
-        description,
-        unit: Unit::Nanos,
-        batch: Batch::Timed,
-        items: 1,
-        max_pairs: None,
-        target,
-        subject_max: None,
-        subject,
-        baseline,
+    let timed = |name, description, target, subject, baseline| {
+        Workload::timed(name, description, 1, target, subject, baseline)
     };
     let side = |name, run| Contender { name, run };
     vec![

@@ -26,7 +26,7 @@ use tokio::task::LocalKey;
 
 use crate::bench_runtime::BenchRuntime;
 use crate::runtime_workloads::WORKERS;
-use crate::workload::{Batch, Contender, Measurement, Unit, Workload};
+use crate::workload::{Contender, Measurement, Workload};
 
 /// Untimed spawns before the clock starts (rule 4).
 const WARM_UP: u64 = 256;
@@ -84,17 +84,8 @@ pub(crate) use in_local_scopes;
 /// assert!(rows.iter().any(|w| w.name == "spawn inheriting 4 vars"));
 /// ```
 pub fn workloads() -> Vec<Workload> {
-    let row = |name, description, target, subject, baseline| Workload {
-        name,
-        description,
-        unit: Unit::Nanos,
-        batch: Batch::Timed,
-        items: 1,
-        max_pairs: None,
-        target,
-        subject_max: None,
-        subject,
-        baseline,
+    let row = |name, description, target, subject, baseline| {
+        Workload::timed(name, description, 1, target, subject, baseline)
     };
     let side = |name, run| Contender { name, run };
     const CTXRT: &str = "ctxrt spawn (inherits)";

@@ -29,7 +29,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use crate::bench_runtime::BenchRuntime;
-use crate::workload::{Batch, Contender, Measurement, Unit, Workload};
+use crate::workload::{Contender, Measurement, Workload};
 
 /// Worker threads of every multi-thread runtime on both sides.
 pub const WORKERS: usize = 2;
@@ -65,17 +65,15 @@ type Tokio = tokio::runtime::Runtime;
 /// assert!(rows.iter().any(|w| w.name == "spawn_many_local"));
 /// ```
 pub fn workloads() -> Vec<Workload> {
-    let row = |name, description, items, target, subject, baseline| Workload {
-        name,
-        description,
-        unit: Unit::Nanos,
-        batch: Batch::Timed,
-        items: items as u64,
-        max_pairs: None,
-        target: Some(target),
-        subject_max: None,
-        subject,
-        baseline,
+    let row = |name, description, items, target, subject, baseline| {
+        Workload::timed(
+            name,
+            description,
+            items as u64,
+            Some(target),
+            subject,
+            baseline,
+        )
     };
     let side = |name, run| Contender { name, run };
     const CTXRT: &str = "ctxrt (2 workers)";

@@ -77,6 +77,52 @@ pub struct Workload {
     pub baseline: Contender,
 }
 
+impl Workload {
+    /// A row timed in nanoseconds per item with calibrated batches, the run's number of
+    /// pairs and no absolute limit: the shape of every timing row in the registry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_benches::workload::{Contender, Measurement, Workload};
+    /// use std::time::Duration;
+    ///
+    /// fn spin(iters: u64) -> Measurement {
+    ///     Measurement::Elapsed(Duration::from_nanos(iters))
+    /// }
+    /// let row = Workload::timed(
+    ///     "spin",
+    ///     "does nothing",
+    ///     1,
+    ///     Some(1.5),
+    ///     Contender { name: "spin", run: spin },
+    ///     Contender { name: "spin again", run: spin },
+    /// );
+    /// assert_eq!(row.unit.suffix(), "ns/op");
+    /// ```
+    pub fn timed(
+        name: &'static str,
+        description: &'static str,
+        items: u64,
+        target: Option<f64>,
+        subject: Contender,
+        baseline: Contender,
+    ) -> Workload {
+        Workload {
+            name,
+            description,
+            unit: Unit::Nanos,
+            batch: Batch::Timed,
+            items,
+            max_pairs: None,
+            target,
+            subject_max: None,
+            subject,
+            baseline,
+        }
+    }
+}
+
 /// One side of a [`Workload`]: a name for the table and the function that measures it.
 ///
 /// # Examples
