@@ -4,6 +4,12 @@
 //! Worker threads and blocking-pool threads set the handle for their whole life;
 //! `block_on` and `Runtime::enter` set it for a scope. Every setter is a guard that
 //! restores the previous value on drop, panics included.
+//!
+//! Invariant: handle guards are dropped in the reverse order of their making. Each one
+//! records the nesting depth it made; a guard dropped at another depth (an `EnterGuard`
+//! that escaped the `block_on` that made it, or two guards swapped) panics with what to do
+//! instead and restores nothing, as tokio does. Only `Handle`s (reference counts) are
+//! kept here, so even a misordered guard can leave a stale handle, never a dangling one.
 
 use std::cell::{Cell, RefCell};
 
@@ -15,6 +21,11 @@ thread_local_const! {
 }
 
 thread_local_const! {
+    /// How many handle guards are alive on this thread (the module's invariant).
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+thread_local_const! {
     /// True on worker threads and inside block_on: a nested block_on would stop this
     /// thread from driving the tasks it is responsible for.
     static DRIVING: Cell<bool> = const { Cell::new(false) };
@@ -23,16 +34,44 @@ thread_local_const! {
 /// Restores the previous current handle on drop.
 pub(crate) struct HandleGuard {
     previous: Option<Handle>,
+    /// The depth this guard made (module invariant).
+    depth: usize,
 }
 
 /// Makes `handle` this thread's current handle until the guard drops.
 pub(crate) fn set_current_handle(handle: Handle) -> HandleGuard {
     let previous = CURRENT.with(|current| current.replace(Some(handle)));
-    HandleGuard { previous }
+    let depth = DEPTH.with(|depth| {
+        let next = depth.get() + 1;
+        depth.set(next);
+        next
+    });
+    HandleGuard { previous, depth }
 }
 
 impl Drop for HandleGuard {
     fn drop(&mut self) {
+        let in_order = DEPTH
+            .try_with(|depth| {
+                if depth.get() != self.depth {
+                    return false;
+                }
+                depth.set(self.depth - 1);
+                true
+            })
+            .unwrap_or(true);
+        if !in_order {
+            if std::thread::panicking() {
+                // Already unwinding: a second panic would abort. Restore nothing.
+                return;
+            }
+            panic!(
+                "ctxrt `EnterGuard`s were dropped out of order: a guard from \
+                 `Runtime::enter()` or `Handle::enter()` must be dropped before any guard \
+                 made earlier on the same thread, and must not outlive the `block_on` \
+                 call it was made in. Drop guards in the reverse order they were made."
+            );
+        }
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
     }

@@ -70,7 +70,6 @@ impl std::error::Error for TryCurrentError {}
 /// ```
 #[must_use = "the runtime stays current only while the guard lives"]
 pub struct EnterGuard<'a> {
-    _worker: worker::WorkerGuard,
     _guard: enter::HandleGuard,
     _handle: PhantomData<&'a Handle>,
 }
@@ -196,6 +195,12 @@ impl Handle {
 
     /// Makes this runtime the current one on this thread until the guard drops.
     ///
+    /// # Panics
+    ///
+    /// The guard panics when dropped out of order: guards must be dropped in the reverse
+    /// order they were made, and one made inside a `block_on` must be dropped before
+    /// that `block_on` returns.
+    ///
     /// # Examples
     ///
     /// ```
@@ -205,7 +210,6 @@ impl Handle {
     /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
         EnterGuard {
-            _worker: worker::WorkerGuard::suspend(),
             _guard: enter::set_current_handle(self.clone()),
             _handle: PhantomData,
         }

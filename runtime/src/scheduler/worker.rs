@@ -9,6 +9,12 @@
 //! 2. `CURRENT_WORKER` points at a live `Core` and its `SchedulerShared` exactly while a
 //!    [`WorkerGuard`] made from them is alive on this thread; the guard clears it on drop,
 //!    panics included.
+//! 3. A `WorkerGuard` lives in the stack frame that owns (or borrows) its core, below it,
+//!    and never leaves that frame: only [`run`], `drive_current_thread` and the loom
+//!    model's turn make one, so guards nest exactly like those frames and the pointer a
+//!    guard restores on drop belongs to a frame that is still alive. No user-held guard
+//!    (`EnterGuard`) touches `CURRENT_WORKER`: one could outlive the `block_on` whose
+//!    core it would restore.
 //!
 //! Order of picking work (`run_next`): every 61st tick a batch from the injector first
 //! (fairness); then the LIFO slot (at most 3 times in a row, so two tasks waking each
@@ -83,32 +89,40 @@ pub(crate) fn with_current_worker<R>(
     f(Some((shared, core)))
 }
 
-/// Marks this thread as running `core` of `shared`, or as no worker (invariant 2).
+/// Marks this thread as running `core` of `shared` (invariants 2 and 3). Not `Send`, and
+/// never handed to user code.
 pub(crate) struct WorkerGuard {
     previous: WorkerRef,
+    /// What this guard set, checked on drop (invariant 3).
+    current: *const Core,
 }
 
 impl WorkerGuard {
+    /// Marks this thread as `core`'s worker. The caller keeps the guard in the frame that
+    /// holds `shared` and `core`, dropped before them (invariant 3).
     pub(crate) fn enter(shared: &Arc<SchedulerShared>, core: &Core) -> WorkerGuard {
-        WorkerGuard::set(WorkerRef { shared, core })
-    }
-
-    /// Hides the worker for the guard's life (another runtime was entered on this thread:
-    /// spawns must go to it, through the current handle).
-    pub(crate) fn suspend() -> WorkerGuard {
-        WorkerGuard::set(NO_WORKER)
-    }
-
-    fn set(worker: WorkerRef) -> WorkerGuard {
+        let worker = WorkerRef { shared, core };
         let previous = CURRENT_WORKER.with(|cell| cell.replace(worker));
-        WorkerGuard { previous }
+        WorkerGuard {
+            previous,
+            current: core,
+        }
     }
 }
 
 impl Drop for WorkerGuard {
     fn drop(&mut self) {
         let previous = self.previous;
-        let _ = CURRENT_WORKER.try_with(|cell| cell.set(previous));
+        let _ = CURRENT_WORKER.try_with(|cell| {
+            // Invariant 3 makes this hold; if it ever did not, restoring `previous` could
+            // leave a dangling pointer behind, so clear the slot instead.
+            if std::ptr::eq(cell.get().core, self.current) {
+                cell.set(previous);
+            } else {
+                debug_assert!(false, "WorkerGuards dropped out of order");
+                cell.set(NO_WORKER);
+            }
+        });
     }
 }
 
