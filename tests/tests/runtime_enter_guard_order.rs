@@ -36,7 +36,7 @@ fn a_guard_escaping_block_on_panics_and_the_runtime_still_works(rt: Runtime) {
     let task = rt.spawn(async { 1 });
     assert_eq!(rt.block_on(task).unwrap(), 1);
     for _ in 0..100 {
-        let _ = rt.spawn(async {});
+        drop(rt.spawn(async {}));
     }
     assert_eq!(
         rt.block_on(async { ctxrt::spawn(async { 2 }).await.unwrap() }),
