@@ -63,7 +63,7 @@ pub(crate) struct SchedulerShared {
     /// The `current_thread` core while no `block_on` drives it.
     pub(crate) parked_core: Mutex<Option<Core>>,
     /// `current_thread` `block_on` callers waiting for `parked_core` while another thread
-    /// holds it; woken when it is given back.
+    /// holds it; each is woken by every give-back until it leaves the list itself.
     pub(crate) core_waiters: Mutex<Vec<Arc<BlockOnSignal>>>,
     shutdown: AtomicBool,
     next_task_id: AtomicU64,
@@ -195,6 +195,8 @@ impl SchedulerShared {
         for remote in self.remotes.iter() {
             remote.parker.unpark();
         }
+        // After the flag: a block_on giving the core back checks the flag under this lock
+        // (`ReturnCore` in worker.rs), so the core is drained here or there, never lost.
         let core = self.parked_core.lock().take();
         if let Some(core) = core {
             core.drain();

@@ -418,7 +418,9 @@ fn wait_for_core<F: Future>(
     let mut cx = task::Context::from_waker(&waker);
     let mut future = future;
     // Registered before looking at the core: a give-back after the look wakes us, one
-    // before it is seen by the look (both under the locks, in that order).
+    // before it is seen by the look (both under the locks, in that order). We stay
+    // registered until we return, so every give-back meanwhile wakes us, including
+    // those after a wake whose core another caller took first.
     shared.core_waiters.lock().push(signal.clone());
     let output = loop {
         if shared.parked_core.lock().is_some() {
@@ -453,17 +455,27 @@ fn drive_current_thread<F: Future>(
     }
     impl Drop for ReturnCore<'_> {
         fn drop(&mut self) {
-            if let Some(core) = self.core.take() {
-                if self.shared.is_shutdown() {
-                    core.drain();
-                } else {
-                    *self.shared.parked_core.lock() = Some(core);
-                    // Other block_on callers may be waiting to drive it (`wait_for_core`).
-                    let waiters = std::mem::take(&mut *self.shared.core_waiters.lock());
-                    for waiter in waiters {
-                        waiter.wake();
-                    }
-                }
+            let Some(core) = self.core.take() else {
+                return;
+            };
+            // The shutdown check and the store are one step under the `parked_core`
+            // lock: shutdown sets its flag before it takes that lock to drain the core,
+            // so either it finds the core stored here or this sees its flag. Checked
+            // outside the lock, shutdown could take the empty slot in between and the
+            // core stored after it (holding queued tasks) would never be drained.
+            let mut parked = self.shared.parked_core.lock();
+            if self.shared.is_shutdown() {
+                drop(parked);
+                core.drain();
+                return;
+            }
+            *parked = Some(core);
+            drop(parked);
+            // Every waiting block_on caller (`wait_for_core`) is woken; they stay
+            // registered until they leave `wait_for_core`, so one that loses the race
+            // for the core to another is woken again by the next give-back.
+            for waiter in self.shared.core_waiters.lock().iter() {
+                waiter.wake();
             }
         }
     }
