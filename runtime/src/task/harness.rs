@@ -105,10 +105,14 @@ fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()
         Ok(Poll::Ready(output)) => Ok(output),
         Err(payload) => Err(JoinError::panic(cell.header.id, payload)),
     };
-    // Drop the finished future in its context; a panic in its drop becomes the result.
+    // Drop the finished future in its context; a panic in its drop becomes the result,
+    // and the output it replaces is dropped in the context too, its panics caught.
     let output = match drop_future(cell) {
         Ok(()) => output,
-        Err(payload) => Err(JoinError::panic(cell.header.id, payload)),
+        Err(payload) => {
+            discard(in_context_caught(cell, move || drop(output)));
+            Err(JoinError::panic(cell.header.id, payload))
+        }
     };
     set_stage(cell, Stage::Finished(output));
     Poll::Ready(())
@@ -127,9 +131,31 @@ fn cancel_future<F: Future>(cell: &Cell<F>) {
 
 /// Replaces the stage with `Consumed` inside the task's context, catching a panicking drop.
 fn drop_future<F: Future>(cell: &Cell<F>) -> Result<(), Box<dyn Any + Send>> {
-    panic::catch_unwind(AssertUnwindSafe(|| {
-        in_context(cell, || set_stage(cell, Stage::Consumed))
-    }))
+    in_context_caught(cell, || set_stage(cell, Stage::Consumed))
+}
+
+/// Runs `f` inside the task's context, catching its panic. Requires RUNNING (rule 1).
+fn in_context_caught<F: Future>(
+    cell: &Cell<F>,
+    f: impl FnOnce(),
+) -> Result<(), Box<dyn Any + Send>> {
+    panic::catch_unwind(AssertUnwindSafe(|| in_context(cell, f)))
+}
+
+/// Runs `f`, which drops user values, so that no panic of theirs unwinds into the
+/// runtime: a worker must survive any user panic (issue 8, defect 5).
+fn caught(f: impl FnOnce()) {
+    discard(panic::catch_unwind(AssertUnwindSafe(f)));
+}
+
+/// Drops a caught panic's payload; a payload whose own drop panics is leaked instead of
+/// unwinding into the runtime.
+fn discard(result: Result<(), Box<dyn Any + Send>>) {
+    if let Err(payload) = result {
+        if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            mem::forget(again);
+        }
+    }
 }
 
 /// Runs `f` with the task's context entered. Requires RUNNING (rule 1).
@@ -152,6 +178,15 @@ fn set_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) {
 /// The future is gone and its result stored: publish COMPLETE, hand the result to the
 /// JoinHandle (or drop it), leave the owned list, drop the poller's reference.
 fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
+    let state = &cell.header.state;
+    let detached = !state.load().is_join_interested();
+    if detached {
+        // Detached (JOIN_INTEREST never comes back): nobody will read the output, so it is
+        // dropped here (rule 3), inside the task's context like the future, so its drop
+        // sees the task's bindings and its sets land in the task's context, not on this
+        // thread.
+        discard(in_context_caught(cell, || set_stage(cell, Stage::Consumed)));
+    }
     // Release the task's bindings now rather than when the last handle goes, and before
     // COMPLETE is published: whoever the JoinHandle wakes must find them released
     // (step 5 in task/mod.rs).
@@ -160,19 +195,29 @@ fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
         mem::take(unsafe { &mut *context })
     });
     drop_context(context);
-    let prev = cell.header.state.transition_to_complete();
+    let prev = state.transition_to_complete();
     if !prev.is_join_interested() {
-        // No JoinHandle will read it: drop the output here (rule 3), catching its panics.
-        let _ = panic::catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
+        if !detached {
+            // The JoinHandle was dropped after the check above, while the context was
+            // being released: the output is ours to drop (rule 3). The task's context is
+            // gone, so it is dropped in a fresh one: its sets still cannot land here.
+            caught(|| Context::new().run(|| set_stage(cell, Stage::Consumed)));
+        }
     } else if prev.is_join_waker_set() {
         cell.join_waker.with(|waker| {
             // SAFETY: JOIN_WAKER was set when COMPLETE was published, so the JoinHandle
             // can no longer write the field; we only read it (rule 4).
             let waker = unsafe { &*waker };
             if let Some(waker) = waker {
-                waker.wake_by_ref();
+                // A user's waker may panic; it must not unwind into the worker.
+                caught(|| waker.wake_by_ref());
             }
         });
+        // Hand the field back; if the JoinHandle went meanwhile, its waker is ours to drop
+        // now (it may hold the task that owned the JoinHandle: a reference cycle).
+        if !state.unset_waker_after_complete().is_join_interested() {
+            caught(|| drop_join_waker(cell));
+        }
     }
     let released_from_list = cell.header.scheduler.owned.remove(raw);
     let refs = 1 + usize::from(released_from_list);
@@ -254,11 +299,28 @@ fn can_read_output<F: Future>(cell: &Cell<F>, waker: &Waker) -> bool {
 unsafe fn drop_join_handle<F: Future>(ptr: NonNull<Header>) {
     // SAFETY: called by the JoinHandle's drop, which hands over its reference.
     let cell = unsafe { cell::<F>(ptr) };
-    if cell.header.state.unset_join_interested().is_err() {
+    let dropped = cell.header.state.transition_to_join_handle_dropped();
+    if dropped.drop_output {
         // Complete before we lost interest: the output is ours to drop (rule 3).
-        let _ = panic::catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed)));
+        caught(|| set_stage(cell, Stage::Consumed));
+    }
+    if dropped.drop_waker {
+        // JOIN_WAKER is clear: the field is ours (rule 4). Dropping the waker now breaks
+        // the cycle of a task that awaited its own (or a peer's) JoinHandle.
+        caught(|| drop_join_waker(cell));
     }
     RawTask::from_header(ptr).drop_reference();
+}
+
+/// Drops the stored join waker. The caller owns the field (rule 4).
+fn drop_join_waker<F: Future>(cell: &Cell<F>) {
+    let waker = cell.join_waker.with_mut(|slot| {
+        // SAFETY: the caller owns the field: JOIN_WAKER is clear and either the task is
+        // incomplete and JOIN_INTEREST gone (the JoinHandle's drop), or the task is
+        // complete and JOIN_INTEREST gone (the completer) (rule 4).
+        unsafe { (*slot).take() }
+    });
+    drop(waker);
 }
 
 unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {

@@ -23,7 +23,8 @@
 //!    unless the task is running (then the poller re-queues it once, after step 3:
 //!    `TransitionToIdle::OkNotified`, so it is never queued before its context is stored).
 //! 5. `Ready` or a panic: the future is dropped inside the context, the output (or
-//!    `JoinError`) stored, the context dropped, `State::transition_to_complete` publishes
+//!    `JoinError`) stored (a detached task's output dropped, inside the context too), the
+//!    context dropped, `State::transition_to_complete` publishes
 //!    it and wakes the JoinHandle (`harness::complete`); the task leaves the owned list.
 //! 6. `JoinHandle::abort` sets `CANCELLED` (re-queueing an idle task); runtime shutdown
 //!    claims idle tasks with `State::transition_to_shutdown`. Either way the future is
@@ -41,7 +42,12 @@
 //! 3. After `COMPLETE`, the output belongs to the JoinHandle if `JOIN_INTEREST` was set at
 //!    completion (it reads or drops it); otherwise the completer drops it.
 //! 4. The join-waker field belongs to the JoinHandle while `JOIN_WAKER` is clear; while it
-//!    is set the field is read-only, and the completer reads it to wake the JoinHandle.
+//!    is set the field is read-only, and the completer reads it to wake the JoinHandle,
+//!    then clears `JOIN_WAKER`. The stored waker is dropped as soon as nobody needs it: by
+//!    the JoinHandle's drop if `JOIN_WAKER` is clear then (it clears both bits together
+//!    on an incomplete task), else by the completer once it finds `JOIN_INTEREST` gone.
+//!    A waker kept until the cell is freed could hold the very task that holds the
+//!    JoinHandle (a task awaiting itself or a peer awaiting it): a reference cycle.
 //! 5. A task's owned-list links are touched only under the lock of its list shard.
 
 use std::fmt;

@@ -9,7 +9,7 @@
 //! | `NOTIFIED`     | a wake asks for a poll                     | a worker starts the poll      | a second queue entry for the same task     |
 //! | `CANCELLED`    | abort or shutdown asks for cancellation    | never                         | polling the future again                   |
 //! | `JOIN_INTEREST`| spawn (the JoinHandle exists)              | the JoinHandle is dropped     | dropping the output before it is read      |
-//! | `JOIN_WAKER`   | the JoinHandle stored a waker              | the JoinHandle replaces it    | the JoinHandle writing the waker field     |
+//! | `JOIN_WAKER`   | the JoinHandle stored a waker              | the JoinHandle replaces or drops it; the completer after waking it | the JoinHandle writing the waker field |
 //!
 //! References are held by: the `JoinHandle`, each queued `Notified`, each `Waker`, and the
 //! owned-task list. The task is freed when the count reaches zero. Orderings: every
@@ -103,6 +103,16 @@ pub(crate) enum TransitionToIdle {
     OkDealloc,
     /// Cancelled during the poll: the caller still owns the task and must cancel it.
     Cancelled,
+}
+
+/// Result of [`State::transition_to_join_handle_dropped`]: what the dropped JoinHandle
+/// now owns and must drop itself.
+#[must_use]
+pub(crate) struct TransitionToJoinHandleDropped {
+    /// The task completed first: the output is the JoinHandle's (rule 3).
+    pub(crate) drop_output: bool,
+    /// `JOIN_WAKER` is clear: the waker field is the JoinHandle's (rule 4).
+    pub(crate) drop_waker: bool,
 }
 
 /// Result of a wake.
@@ -296,17 +306,36 @@ impl State {
         self.transition_to_terminal(1)
     }
 
-    /// The JoinHandle is dropped. `Err` if the task is complete: the JoinHandle must then
-    /// drop the output itself (rule 3 in `task/mod.rs`).
-    pub(crate) fn unset_join_interested(&self) -> Result<(), Snapshot> {
+    /// The JoinHandle is dropped: clears `JOIN_INTEREST`, and `JOIN_WAKER` too if the
+    /// task is not complete (so the completer never touches the waker field again). The
+    /// JoinHandle then drops the output if the task completed first (rule 3), and the
+    /// stored waker if `JOIN_WAKER` ends up clear (rule 4): a waker left in the cell could
+    /// hold the task that owned this JoinHandle, a reference cycle that would never be
+    /// freed.
+    pub(crate) fn transition_to_join_handle_dropped(&self) -> TransitionToJoinHandleDropped {
         self.update(|s| {
             debug_assert!(s.is_join_interested());
-            if s.is_complete() {
-                (Err(s), None)
-            } else {
-                (Ok(()), Some(s.0 & !JOIN_INTEREST))
+            let mut next = s.0 & !JOIN_INTEREST;
+            if !s.is_complete() {
+                next &= !JOIN_WAKER;
             }
+            let transition = TransitionToJoinHandleDropped {
+                drop_output: s.is_complete(),
+                drop_waker: !Snapshot(next).is_join_waker_set(),
+            };
+            (transition, Some(next))
         })
+    }
+
+    /// The completer has woken the JoinHandle: it clears `JOIN_WAKER`, giving the waker
+    /// field back to the JoinHandle (rule 4). Returns the state after: if the JoinHandle
+    /// was dropped meanwhile (no `JOIN_INTEREST`), the completer drops the waker.
+    pub(crate) fn unset_waker_after_complete(&self) -> Snapshot {
+        // AcqRel: pairs with transition_to_join_handle_dropped, so exactly one of the two
+        // sees the other done and drops the waker, after the other's last use of it.
+        let prev = Snapshot(self.word.fetch_and(!JOIN_WAKER, Ordering::AcqRel));
+        debug_assert!(prev.is_complete() && prev.is_join_waker_set());
+        Snapshot(prev.0 & !JOIN_WAKER)
     }
 
     /// The JoinHandle has written its waker: publish it. `Err` if the task completed first
@@ -367,7 +396,8 @@ mod tests {
         assert!(prev.is_join_interested());
         assert!(state.load().is_complete());
         assert!(!state.transition_to_terminal(2));
-        assert!(state.unset_join_interested().is_err());
+        let dropped = state.transition_to_join_handle_dropped();
+        assert!(dropped.drop_output && dropped.drop_waker);
         assert!(state.ref_dec());
     }
 
