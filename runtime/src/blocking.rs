@@ -10,8 +10,19 @@
 //! 1. `idle` counts threads waiting for work; `notified` counts wake-ups sent to them and
 //!    not yet taken, so a spurious condvar wake-up never takes another thread's job.
 //! 2. `threads` counts live pool threads; it reaches 0 only after every one has run its
-//!    `on_thread_stop` hook, and shutdown waits on `exited` for it.
+//!    `on_thread_stop` hook (or died unwinding), and shutdown waits on `exited` for it.
+//!    Every thread leaves the count through a drop guard, so a panicking hook cannot
+//!    leave shutdown waiting forever.
+//! 3. `retiring` counts live threads that will take no more jobs (their keep-alive ran
+//!    out, or shutdown began). A thread leaves `idle` and enters `retiring` in one
+//!    critical section, and `submit` starts a new thread unless `threads - retiring`
+//!    threads (those that will still look at the queue) are at the cap, so a job
+//!    submitted while the last thread runs its `on_thread_stop` hook is never stranded.
+//! 4. If the last thread that would look at the queue dies without retiring (its
+//!    `on_thread_start` hook panicked), the queued jobs are cancelled rather than left
+//!    for nobody.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -19,8 +30,24 @@ use std::task::{self, Poll};
 use std::time::Duration;
 
 use crate::runtime::{Config, Handle};
-use crate::sync::{self, Condvar, Instant, Mutex};
+use crate::scheduler::SchedulerShared;
+use crate::sync::{self, thread_local_const, Condvar, Instant, Mutex};
 use crate::task::raw::Notified;
+
+thread_local_const! {
+    /// The address of the scheduler whose pool this thread belongs to (0: none). Only
+    /// compared, never dereferenced; the thread's `Handle` keeps that scheduler alive
+    /// while it is set.
+    static POOL_OF: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether this thread is one of `shared`'s blocking-pool threads.
+pub(crate) fn is_pool_thread_of(shared: &SchedulerShared) -> bool {
+    let address = shared as *const SchedulerShared as usize;
+    POOL_OF
+        .try_with(Cell::get)
+        .is_ok_and(|pool| pool == address)
+}
 
 /// One pool per runtime.
 pub(crate) struct BlockingPool {
@@ -35,6 +62,8 @@ pub(crate) struct BlockingPool {
 struct PoolState {
     queue: VecDeque<Notified>,
     threads: usize,
+    /// Live threads that take no more jobs (invariant 3).
+    retiring: usize,
     idle: usize,
     notified: usize,
     next_thread: usize,
@@ -67,7 +96,7 @@ impl BlockingPool {
             self.work.notify_one();
             return;
         }
-        if state.threads >= self.max_threads {
+        if state.threads - state.retiring >= self.max_threads {
             return; // A busy thread takes it when it finishes its job.
         }
         let index = state.next_thread;
@@ -84,7 +113,7 @@ impl BlockingPool {
         if let Err(err) = spawned {
             let mut state = self.inner.lock();
             state.threads -= 1;
-            let orphaned = if state.threads == 0 {
+            let orphaned = if state.threads == state.retiring {
                 // No thread will ever run what is queued: fail it now rather than hang.
                 state.queue.drain(..).collect()
             } else {
@@ -134,10 +163,17 @@ impl BlockingPool {
 fn blocking_thread(handle: Handle) {
     let shared = handle.shared.clone();
     let _enter = crate::runtime::enter::set_current_handle(handle);
+    let pool = &shared.blocking;
+    // Leaves the thread count on every exit, unwinding included (invariants 2 and 4).
+    let mut exit = ThreadExit {
+        pool,
+        retiring: false,
+    };
+    let address = &*shared as *const SchedulerShared as usize;
+    POOL_OF.with(|pool| pool.set(address));
     if let Some(hook) = &shared.config.on_thread_start {
         hook();
     }
-    let pool = &shared.blocking;
     let mut state = pool.inner.lock();
     'work: loop {
         while let Some(job) = state.queue.pop_front() {
@@ -162,14 +198,46 @@ fn blocking_thread(handle: Handle) {
             }
         }
     }
+    // In the same critical section that found no work (invariant 3).
+    state.retiring += 1;
+    exit.retiring = true;
     drop(state);
     if let Some(hook) = &shared.config.on_thread_stop {
         hook();
     }
-    let mut state = pool.inner.lock();
-    state.threads -= 1;
-    if state.threads == 0 {
-        pool.exited.notify_all();
+    drop(exit);
+}
+
+/// Marks the thread as one of `shared`'s pool threads for its life, and takes it out of
+/// the pool's counts when it exits, however it exits.
+struct ThreadExit<'a> {
+    pool: &'a BlockingPool,
+    /// Counted in `retiring` (it left the work loop normally).
+    retiring: bool,
+}
+
+impl Drop for ThreadExit<'_> {
+    fn drop(&mut self) {
+        let _ = POOL_OF.try_with(|pool| pool.set(0));
+        let mut state = self.pool.inner.lock();
+        state.threads -= 1;
+        if self.retiring {
+            state.retiring -= 1;
+        }
+        // Died without retiring (a panicking `on_thread_start`): if no other thread will
+        // look at the queue, nobody would ever run what is in it (invariant 4).
+        let orphaned: Vec<Notified> = if !self.retiring && state.threads == state.retiring {
+            state.queue.drain(..).collect()
+        } else {
+            Vec::new()
+        };
+        if state.threads == 0 {
+            self.pool.exited.notify_all();
+        }
+        drop(state);
+        for job in orphaned {
+            job.cancel();
+        }
     }
 }
 

@@ -192,6 +192,14 @@ impl Runtime {
                  or move it into std::thread::spawn)"
             );
         }
+        if crate::blocking::is_pool_thread_of(shared) {
+            panic!(
+                "a ctxrt Runtime was dropped or shut down from one of its own blocking-pool \
+                 threads (inside its spawn_blocking), which shutdown would have to wait for: \
+                 it would wait forever. Drop it outside the runtime (e.g. from main, or move \
+                 it into std::thread::spawn)"
+            );
+        }
         {
             // Cancelled futures are dropped on this thread; code in their drops may spawn
             // (the spawn is cancelled at once), so this runtime must be the current one,
