@@ -48,6 +48,8 @@ const NUM_PINGS: usize = 1_000;
 const CHAIN: usize = 1_000;
 /// Blocking jobs per body of the `spawn_blocking` rows.
 const NUM_BLOCKING: usize = 1_000;
+/// Tasks per body of `JoinSet drain`; half of them finish and are joined.
+const JOIN_SET_TASKS: usize = 10_000;
 /// CPU time a busy task burns per poll in the `busy` rows (tokio's `STALL_DUR`).
 const STALL: Duration = Duration::from_micros(10);
 
@@ -181,6 +183,16 @@ pub fn workloads() -> Vec<Workload> {
             1.0,
             side(CTXRT, spawn_blocking_batch::<Ctxrt>),
             side(TOKIO, spawn_blocking_batch::<Tokio>),
+        ),
+        row(
+            "JoinSet drain",
+            "per join: in block_on, 10,000 tasks spawned into a JoinSet, every other one \
+             never finishing; the 5,000 finished ones drained with join_next, then the set \
+             dropped (aborting the rest)",
+            JOIN_SET_TASKS / 2,
+            1.0,
+            side(CTXRT, join_set_drain::<Ctxrt, ctxrt::task::JoinSet<()>>),
+            side(TOKIO, join_set_drain::<Tokio, tokio::task::JoinSet<()>>),
         ),
         row(
             "current_thread spawn_many_local",
@@ -493,6 +505,71 @@ pub fn spawn_blocking_batch<R: BenchRuntime>(iters: u64) -> Measurement {
             for handle in handles.drain(..) {
                 black_box(handle.await.unwrap());
             }
+        });
+    });
+    drop(rt);
+    measurement
+}
+
+/// The JoinSet calls `JoinSet drain` makes, over ctxrt's and tokio's.
+pub trait BenchJoinSet: Send + 'static {
+    /// An empty set.
+    fn new() -> Self;
+    /// Spawns `future` on the current runtime into the set.
+    fn spawn<F: Future<Output = ()> + Send + 'static>(&mut self, future: F);
+    /// The next finished task; panics if it failed or the set is empty.
+    fn join_next(&mut self) -> impl Future<Output = ()> + Send + '_;
+}
+
+impl BenchJoinSet for ctxrt::task::JoinSet<()> {
+    fn new() -> Self {
+        ctxrt::task::JoinSet::new()
+    }
+    fn spawn<F: Future<Output = ()> + Send + 'static>(&mut self, future: F) {
+        ctxrt::task::JoinSet::spawn(self, future);
+    }
+    async fn join_next(&mut self) {
+        ctxrt::task::JoinSet::join_next(self)
+            .await
+            .expect("a task left")
+            .unwrap();
+    }
+}
+
+impl BenchJoinSet for tokio::task::JoinSet<()> {
+    fn new() -> Self {
+        tokio::task::JoinSet::new()
+    }
+    fn spawn<F: Future<Output = ()> + Send + 'static>(&mut self, future: F) {
+        tokio::task::JoinSet::spawn(self, future);
+    }
+    async fn join_next(&mut self) {
+        tokio::task::JoinSet::join_next(self)
+            .await
+            .expect("a task left")
+            .unwrap();
+    }
+}
+
+/// `iters` bodies of `JoinSet drain`: 10,000 tasks in a set, every other one pending
+/// forever; the 5,000 that finish are joined one `join_next` at a time, then the set is
+/// dropped, aborting the rest. A `join_next` that scans the whole set costs O(n) each.
+pub fn join_set_drain<R: BenchRuntime, S: BenchJoinSet>(iters: u64) -> Measurement {
+    let rt = R::multi_thread(WORKERS);
+    let measurement = time_bodies(iters, || {
+        rt.block_on(async {
+            let mut set = S::new();
+            for i in 0..JOIN_SET_TASKS {
+                if i % 2 == 0 {
+                    set.spawn(async {});
+                } else {
+                    set.spawn(std::future::pending::<()>());
+                }
+            }
+            for _ in 0..JOIN_SET_TASKS / 2 {
+                set.join_next().await;
+            }
+            drop(black_box(set));
         });
     });
     drop(rt);

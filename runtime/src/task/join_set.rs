@@ -1,15 +1,30 @@
 //! [`JoinSet`]: a set of tasks awaited in completion order.
+//!
+//! `join_next` is O(1) amortised, whatever the set's size, as tokio's `IdleNotifiedSet`:
+//! each entry awaits its task through a waker of its own ([`EntryNotify`]), and a task's
+//! completion pushes that entry's slot onto the set's ready list. `join_next` polls only
+//! entries on the list. Invariants:
+//! 1. An entry's `queued` flag is set exactly while its slot is on the ready list (or
+//!    about to be pushed by the wake that set it); `join_next` clears it before polling
+//!    the entry, so a completion during or after that poll queues it again.
+//! 2. A new entry starts queued, so its first poll registers its waker with the task.
+//! 3. A slot on the list whose entry has gone (joined, or the set detached it) and was
+//!    perhaps reused is polled at most once more: a spurious poll returns `Pending` and
+//!    re-registers, so stale notifications cost one poll each and lose nothing.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
-use std::task::{self, Poll};
+use std::task::{self, Poll, Waker};
 
+use super::waker::{arc_waker, ArcWake};
 use super::{coop, JoinError, JoinHandle};
+use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
 
 /// A collection of spawned tasks, awaited in the order they finish.
 ///
-/// Dropping the set aborts every task still in it. `join_next` checks finished tasks
-/// first (one atomic load each), so a set of `n` tasks costs O(n) per completion.
+/// Dropping the set aborts every task still in it. `join_next` is O(1) amortised: only
+/// tasks that have finished since the last call are looked at.
 ///
 /// # Examples
 ///
@@ -31,7 +46,56 @@ use super::{coop, JoinError, JoinHandle};
 /// assert_eq!(total, 285);
 /// ```
 pub struct JoinSet<T> {
-    handles: Vec<JoinHandle<T>>,
+    /// Slots; `None` is free (listed in `free`).
+    entries: Vec<Option<Entry<T>>>,
+    free: Vec<usize>,
+    len: usize,
+    ready: Arc<ReadyList>,
+}
+
+/// One task in the set.
+struct Entry<T> {
+    handle: JoinHandle<T>,
+    notify: Arc<EntryNotify>,
+    /// The waker the task wakes on completion: `notify`'s.
+    waker: Waker,
+}
+
+/// The slots whose tasks woke them, and the task awaiting `join_next`.
+struct ReadyList {
+    inner: Mutex<Ready>,
+}
+
+#[derive(Default)]
+struct Ready {
+    slots: VecDeque<usize>,
+    waker: Option<Waker>,
+}
+
+/// What an entry's waker reaches: pushes the entry's slot onto the ready list once.
+struct EntryNotify {
+    list: Arc<ReadyList>,
+    slot: usize,
+    /// Invariant 1.
+    queued: AtomicBool,
+}
+
+impl ArcWake for EntryNotify {
+    fn wake_by_ref(this: &Arc<Self>) {
+        // AcqRel: pairs with the Release store in poll_join_next that clears it, so the
+        // join_next that pops the slot sees the completion that woke it.
+        if this.queued.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let waker = {
+            let mut ready = this.list.inner.lock();
+            ready.slots.push_back(this.slot);
+            ready.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
 }
 
 impl<T> JoinSet<T> {
@@ -45,7 +109,12 @@ impl<T> JoinSet<T> {
     /// ```
     pub fn new() -> JoinSet<T> {
         JoinSet {
-            handles: Vec::new(),
+            entries: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            ready: Arc::new(ReadyList {
+                inner: Mutex::new(Ready::default()),
+            }),
         }
     }
 
@@ -61,7 +130,7 @@ impl<T> JoinSet<T> {
     /// assert_eq!(set.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.handles.len()
+        self.len
     }
 
     /// Whether no tasks are left to join.
@@ -72,7 +141,7 @@ impl<T> JoinSet<T> {
     /// assert!(ctxrt::task::JoinSet::<u8>::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.handles.is_empty()
+        self.len == 0
     }
 
     /// Spawns `future` on the current runtime (like [`crate::spawn`], inheriting the
@@ -98,7 +167,7 @@ impl<T> JoinSet<T> {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        self.handles.push(crate::spawn(future));
+        self.insert(crate::spawn(future));
     }
 
     /// Adds an already spawned task to the set.
@@ -114,7 +183,25 @@ impl<T> JoinSet<T> {
     /// });
     /// ```
     pub fn insert(&mut self, handle: JoinHandle<T>) {
-        self.handles.push(handle);
+        let slot = self.free.pop().unwrap_or(self.entries.len());
+        // Queued from the start (invariant 2).
+        let notify = Arc::new(EntryNotify {
+            list: self.ready.clone(),
+            slot,
+            queued: AtomicBool::new(true),
+        });
+        self.ready.inner.lock().slots.push_back(slot);
+        let entry = Entry {
+            handle,
+            waker: arc_waker(notify.clone()),
+            notify,
+        };
+        if slot == self.entries.len() {
+            self.entries.push(Some(entry));
+        } else {
+            self.entries[slot] = Some(entry);
+        }
+        self.len += 1;
     }
 
     /// Waits for the next task to finish; `None` when the set is empty.
@@ -133,24 +220,48 @@ impl<T> JoinSet<T> {
     }
 
     fn poll_join_next(&mut self, cx: &mut task::Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
-        if self.handles.is_empty() {
+        if self.len == 0 {
             return Poll::Ready(None);
         }
         std::task::ready!(coop::poll_proceed(cx));
-        // Finished tasks first: one atomic load each, no waker registration.
-        let order = self
-            .handles
-            .iter()
-            .position(JoinHandle::is_finished)
-            .into_iter()
-            .chain(0..self.handles.len());
-        for at in order {
-            if let Poll::Ready(result) = self.handles[at].poll_output(cx) {
-                drop(self.handles.swap_remove(at));
+        loop {
+            let slot = {
+                let mut ready = self.ready.inner.lock();
+                match ready.slots.pop_front() {
+                    Some(slot) => slot,
+                    None => {
+                        // Under the lock: a wake after the pop above finds this waker.
+                        if !ready
+                            .waker
+                            .as_ref()
+                            .is_some_and(|w| w.will_wake(cx.waker()))
+                        {
+                            ready.waker = Some(cx.waker().clone());
+                        }
+                        return Poll::Pending;
+                    }
+                }
+            };
+            // A stale slot (invariant 3) may be free now.
+            let Some(entry) = self.entries.get_mut(slot).and_then(Option::as_mut) else {
+                continue;
+            };
+            // Release: pairs with the AcqRel swap in wake_by_ref (invariant 1).
+            entry.notify.queued.store(false, Ordering::Release);
+            let mut entry_cx = task::Context::from_waker(&entry.waker);
+            if let Poll::Ready(result) = entry.handle.poll_output(&mut entry_cx) {
+                self.remove(slot);
                 return Poll::Ready(Some(result));
             }
         }
-        Poll::Pending
+    }
+
+    /// Takes the entry out of `slot` (its JoinHandle dropped, detaching a running task).
+    fn remove(&mut self, slot: usize) {
+        if self.entries[slot].take().is_some() {
+            self.free.push(slot);
+            self.len -= 1;
+        }
     }
 
     /// Aborts every task in the set; they stay in it until joined.
@@ -167,8 +278,8 @@ impl<T> JoinSet<T> {
     /// });
     /// ```
     pub fn abort_all(&mut self) {
-        for handle in &self.handles {
-            handle.abort();
+        for entry in self.entries.iter().flatten() {
+            entry.handle.abort();
         }
     }
 
@@ -182,7 +293,10 @@ impl<T> JoinSet<T> {
     /// assert!(set.is_empty());
     /// ```
     pub fn detach_all(&mut self) {
-        self.handles.clear();
+        self.entries.clear();
+        self.free.clear();
+        self.len = 0;
+        self.ready.inner.lock().slots.clear();
     }
 }
 

@@ -147,3 +147,57 @@ unsafe fn signal_drop(data: *const ()) {
     // SAFETY: releases the reference this waker owns.
     drop(unsafe { Arc::from_raw(data as *const BlockOnSignal) });
 }
+
+/// Something woken through an `Arc` (a `JoinSet` entry): what [`arc_waker`] calls.
+pub(crate) trait ArcWake: Send + Sync + 'static {
+    /// Handles one wake; the waker keeps its reference.
+    fn wake_by_ref(this: &Arc<Self>);
+}
+
+/// A waker that owns one reference to `target` and calls [`ArcWake::wake_by_ref`] on wakes.
+pub(crate) fn arc_waker<W: ArcWake>(target: Arc<W>) -> Waker {
+    let data = Arc::into_raw(target) as *const ();
+    // SAFETY: the vtable's functions treat `data` as a pointer from `Arc::into_raw` of an
+    // `Arc<W>` and keep its count balanced: this waker owns the reference leaked into it.
+    unsafe { Waker::from_raw(RawWaker::new(data, ArcWakeVtable::<W>::get())) }
+}
+
+struct ArcWakeVtable<W>(std::marker::PhantomData<W>);
+
+impl<W: ArcWake> ArcWakeVtable<W> {
+    const VTABLE: RawWakerVTable = RawWakerVTable::new(
+        arc_clone::<W>,
+        arc_wake::<W>,
+        arc_wake_by_ref::<W>,
+        arc_drop::<W>,
+    );
+
+    fn get() -> &'static RawWakerVTable {
+        &Self::VTABLE
+    }
+}
+
+unsafe fn arc_clone<W: ArcWake>(data: *const ()) -> RawWaker {
+    // SAFETY: `data` came from Arc::into_raw and this waker still owns its reference, so
+    // the Arc is alive; ManuallyDrop keeps that reference, the clone makes a new one.
+    let target = ManuallyDrop::new(unsafe { Arc::from_raw(data as *const W) });
+    let clone: Arc<W> = Arc::clone(&target);
+    RawWaker::new(Arc::into_raw(clone) as *const (), ArcWakeVtable::<W>::get())
+}
+
+unsafe fn arc_wake<W: ArcWake>(data: *const ()) {
+    // SAFETY: consumes the reference this waker owns (wake takes the waker by value).
+    let target = unsafe { Arc::from_raw(data as *const W) };
+    W::wake_by_ref(&target);
+}
+
+unsafe fn arc_wake_by_ref<W: ArcWake>(data: *const ()) {
+    // SAFETY: borrows the waker's reference without consuming it (ManuallyDrop).
+    let target = ManuallyDrop::new(unsafe { Arc::from_raw(data as *const W) });
+    W::wake_by_ref(&target);
+}
+
+unsafe fn arc_drop<W: ArcWake>(data: *const ()) {
+    // SAFETY: releases the reference this waker owns.
+    drop(unsafe { Arc::from_raw(data as *const W) });
+}
