@@ -32,6 +32,9 @@ fn a_guard_escaping_block_on_panics_and_the_runtime_still_works(rt: Runtime) {
     }));
     let message = panic_message(escaped.expect_err("an escaped EnterGuard must panic"));
     assert!(message.contains("dropped out of order"), "{message}");
+    // The unwind dropped the escaped guard and block_on's own, in order: nothing stale
+    // is left current (a leaked guard would also leak the runtime; LSan checks that).
+    assert!(Handle::try_current().is_err(), "a runtime was left current");
     // What the escaped guard used to reach through a dangling pointer.
     let task = rt.spawn(async { 1 });
     assert_eq!(rt.block_on(task).unwrap(), 1);

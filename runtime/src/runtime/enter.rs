@@ -49,6 +49,30 @@ pub(crate) fn set_current_handle(handle: Handle) -> HandleGuard {
     HandleGuard { previous, depth }
 }
 
+impl HandleGuard {
+    /// Panics (with what to do) if a guard made after this one is still alive on this
+    /// thread: call it before returning a value that might hold that guard, so the panic
+    /// drops the value (and its guard) as an ordinary local. A destructor that panics
+    /// while a return value is in flight would leak that value (rust-lang/rust#47949).
+    pub(crate) fn assert_innermost(&self) {
+        let innermost = DEPTH.try_with(|depth| depth.get() == self.depth);
+        if innermost == Ok(false) {
+            out_of_order();
+        }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn out_of_order() -> ! {
+    panic!(
+        "ctxrt `EnterGuard`s were dropped out of order: a guard from \
+         `Runtime::enter()` or `Handle::enter()` must be dropped before any guard \
+         made earlier on the same thread, and must not outlive the `block_on` \
+         call it was made in. Drop guards in the reverse order they were made."
+    );
+}
+
 impl Drop for HandleGuard {
     fn drop(&mut self) {
         let in_order = DEPTH
@@ -65,12 +89,7 @@ impl Drop for HandleGuard {
                 // Already unwinding: a second panic would abort. Restore nothing.
                 return;
             }
-            panic!(
-                "ctxrt `EnterGuard`s were dropped out of order: a guard from \
-                 `Runtime::enter()` or `Handle::enter()` must be dropped before any guard \
-                 made earlier on the same thread, and must not outlive the `block_on` \
-                 call it was made in. Drop guards in the reverse order they were made."
-            );
+            out_of_order();
         }
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);

@@ -185,12 +185,16 @@ impl Handle {
         let _current = enter::set_current_handle(self.clone());
         let mut context = Context::current();
         let future = std::pin::pin!(future);
-        match self.shared.flavor {
+        let output = match self.shared.flavor {
             Flavor::CurrentThread => {
                 worker::block_on_current_thread(&self.shared, future, &mut context)
             }
             Flavor::MultiThread => worker::block_on_parked(future, &mut context),
-        }
+        };
+        // An `EnterGuard` made inside and returned in `output` would outlive this call:
+        // panic now, while `output` is a local that the unwind drops, guard included.
+        _current.assert_innermost();
+        output
     }
 
     /// Makes this runtime the current one on this thread until the guard drops.
