@@ -86,7 +86,10 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>) {
 fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()> {
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
         in_context(cell, || {
-            coop::budgeted(|| {
+            // A poll that panics drops its future during the unwind, inside the context,
+            // as tokio does: its `Drop`s see `std::thread::panicking()`.
+            let guard = DropFutureOnUnwind(cell);
+            let polled = coop::budgeted(|| {
                 cell.stage.with_mut(|stage| {
                     // SAFETY: RUNNING gives this thread exclusive access to the stage (rule 1).
                     let stage = unsafe { &mut *stage };
@@ -97,13 +100,22 @@ fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()
                     // is dropped in place, so it is pinned.
                     unsafe { Pin::new_unchecked(future) }.poll(cx)
                 })
-            })
+            });
+            mem::forget(guard);
+            polled
         })
     }));
     let output = match polled {
         Ok(Poll::Pending) => return Poll::Pending,
         Ok(Poll::Ready(output)) => Ok(output),
-        Err(payload) => Err(JoinError::panic(cell.header.id, payload)),
+        Err(payload) => {
+            // The guard already dropped the future.
+            set_stage(
+                cell,
+                Stage::Finished(Err(JoinError::panic(cell.header.id, payload))),
+            );
+            return Poll::Ready(());
+        }
     };
     // Drop the finished future in its context; a panic in its drop becomes the result,
     // and the output it replaces is dropped in the context too, its panics caught.
@@ -116,6 +128,18 @@ fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()
     };
     set_stage(cell, Stage::Finished(output));
     Poll::Ready(())
+}
+
+/// Dropped only by an unwinding poll (a normal return forgets it): drops the future
+/// there and then, still inside the task's context. A second panic, from the future's
+/// own `Drop`, is caught here: unwinding out of a destructor during a panic would abort.
+struct DropFutureOnUnwind<'a, F: Future>(&'a Cell<F>);
+
+impl<F: Future> Drop for DropFutureOnUnwind<'_, F> {
+    fn drop(&mut self) {
+        let cell = self.0;
+        caught(|| set_stage(cell, Stage::Consumed));
+    }
 }
 
 /// Drops the future inside the task's context and stores the cancelled (or panicked)
