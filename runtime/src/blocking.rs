@@ -3,8 +3,9 @@
 //!
 //! A job is an ordinary task (same cell, same JoinHandle, same context handling) whose
 //! future runs the closure in one poll; it is queued here instead of on a worker, and
-//! never re-queued by a waker. It is not in the owned-task list: at shutdown, queued jobs
-//! are cancelled here and running ones are waited for, up to the shutdown timeout.
+//! never re-queued by a waker. It is not in the owned-task list: at shutdown, jobs already
+//! submitted (queued or running) are run and waited for, up to the shutdown timeout, as
+//! tokio does; only jobs submitted after shutdown began are refused (cancelled).
 //!
 //! Invariants (all under `inner`'s lock):
 //! 1. `idle` counts threads waiting for work; `notified` counts wake-ups sent to them and
@@ -127,17 +128,15 @@ impl BlockingPool {
         }
     }
 
-    /// Stops the pool: cancels queued jobs, wakes idle threads so they exit, and waits up to
-    /// `timeout` (None: forever) for the threads running jobs to finish.
+    /// Stops the pool: refuses later submissions, wakes idle threads so they exit, and
+    /// waits up to `timeout` (None: forever) for the threads to run every job submitted
+    /// before (queued ones included) and exit. A thread exits once it finds the queue
+    /// empty; whatever is queued has a thread that will look at it (invariants 3 and 4).
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         let mut state = self.inner.lock();
         state.shutdown = true;
-        let queued: Vec<Notified> = state.queue.drain(..).collect();
         self.work.notify_all();
         drop(state);
-        for job in queued {
-            job.cancel();
-        }
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = self.inner.lock();
         while state.threads > 0 {

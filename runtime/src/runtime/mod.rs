@@ -3,9 +3,9 @@
 //!
 //! A multi-thread runtime starts `worker_threads` workers at `build()`, and blocking-pool
 //! threads on demand. Dropping the `Runtime` (or `shutdown_timeout`) stops the workers,
-//! cancels every unfinished task (dropping its future and context), cancels queued
-//! blocking jobs and waits for running ones, then joins the workers, so their
-//! `on_thread_stop` hooks have run when it returns.
+//! cancels every unfinished task (dropping its future and context), runs and waits for
+//! the blocking jobs already submitted (queued ones too; later ones are refused), then
+//! joins the workers, so their `on_thread_stop` hooks have run when it returns.
 
 use std::fmt;
 use std::future::Future;
@@ -165,8 +165,9 @@ impl Runtime {
         self.handle.enter()
     }
 
-    /// Shuts down, waiting at most `timeout` for blocking jobs that are still running
-    /// (they are detached after it). Unfinished async tasks are cancelled.
+    /// Shuts down, waiting at most `timeout` for the blocking jobs submitted before it,
+    /// running or still queued (they run on, detached, after it). Jobs submitted after
+    /// shutdown began are refused. Unfinished async tasks are cancelled.
     ///
     /// # Examples
     ///
