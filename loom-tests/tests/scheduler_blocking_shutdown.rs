@@ -61,12 +61,18 @@ fn a_job_submitted_just_before_shutdown_runs() {
             JOB.set(6);
             drop(rt);
             let result = resolve(handle);
-            assert!(result.is_ok(), "a job submitted before shutdown was refused");
+            assert!(
+                result.is_ok(),
+                "a job submitted before shutdown was refused"
+            );
             check_outcome(result, &ran, &seen);
             captured.assert_all_dropped_once("the job's closure", 1);
         },
     );
-    outcomes.assert_seen("scheduler_blocking_shutdown::submitted_before_drop", &["ran"]);
+    outcomes.assert_seen(
+        "scheduler_blocking_shutdown::submitted_before_drop",
+        &["ran"],
+    );
 }
 
 #[test]

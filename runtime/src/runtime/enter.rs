@@ -39,15 +39,28 @@ pub(crate) struct HandleGuard {
 }
 
 /// Makes `handle` this thread's current handle until the guard drops.
+///
+/// At thread exit, once this module's thread-locals are destroyed (a `Runtime` kept in
+/// a `thread_local!` is dropped then), it does nothing and its guard restores nothing.
 pub(crate) fn set_current_handle(handle: Handle) -> HandleGuard {
-    let previous = CURRENT.with(|current| current.replace(Some(handle)));
-    let depth = DEPTH.with(|depth| {
-        let next = depth.get() + 1;
-        depth.set(next);
-        next
-    });
+    let Ok(previous) = CURRENT.try_with(|current| current.replace(Some(handle))) else {
+        return HandleGuard {
+            previous: None,
+            depth: INERT,
+        };
+    };
+    let depth = DEPTH
+        .try_with(|depth| {
+            let next = depth.get() + 1;
+            depth.set(next);
+            next
+        })
+        .unwrap_or(INERT);
     HandleGuard { previous, depth }
 }
+
+/// The depth of a guard made while this thread's thread-locals were being destroyed.
+const INERT: usize = 0;
 
 impl HandleGuard {
     /// Panics (with what to do) if a guard made after this one is still alive on this
@@ -55,6 +68,9 @@ impl HandleGuard {
     /// drops the value (and its guard) as an ordinary local. A destructor that panics
     /// while a return value is in flight would leak that value (rust-lang/rust#47949).
     pub(crate) fn assert_innermost(&self) {
+        if self.depth == INERT {
+            return;
+        }
         let innermost = DEPTH.try_with(|depth| depth.get() == self.depth);
         if innermost == Ok(false) {
             out_of_order();
@@ -75,6 +91,9 @@ fn out_of_order() -> ! {
 
 impl Drop for HandleGuard {
     fn drop(&mut self) {
+        if self.depth == INERT {
+            return;
+        }
         let in_order = DEPTH
             .try_with(|depth| {
                 if depth.get() != self.depth {
@@ -102,6 +121,12 @@ pub(crate) fn current_handle() -> Option<Handle> {
         .try_with(|current| current.borrow().clone())
         .ok()
         .flatten()
+}
+
+/// Whether this thread is driving a runtime now (a worker, or inside `block_on`): async
+/// code runs here, so it must not block.
+pub(crate) fn is_driving() -> bool {
+    DRIVING.try_with(Cell::get).unwrap_or(false)
 }
 
 /// Marks this thread as driving a runtime until the guard drops.

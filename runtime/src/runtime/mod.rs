@@ -186,20 +186,43 @@ impl Runtime {
         let on_own_worker = crate::scheduler::with_current_worker(|worker| {
             worker.is_some_and(|(current, _)| crate::sync::Arc::ptr_eq(current, shared))
         });
-        if on_own_worker {
-            panic!(
+        let refusal = if on_own_worker {
+            Some(
                 "a ctxrt Runtime was dropped or shut down from one of its own worker threads, \
                  which it would have to join; drop it outside the runtime (e.g. from main, \
-                 or move it into std::thread::spawn)"
-            );
-        }
-        if crate::blocking::is_pool_thread_of(shared) {
-            panic!(
+                 or move it into std::thread::spawn)",
+            )
+        } else if crate::blocking::is_pool_thread_of(shared) {
+            Some(
                 "a ctxrt Runtime was dropped or shut down from one of its own blocking-pool \
                  threads (inside its spawn_blocking), which shutdown would have to wait for: \
                  it would wait forever. Drop it outside the runtime (e.g. from main, or move \
-                 it into std::thread::spawn)"
-            );
+                 it into std::thread::spawn)",
+            )
+        } else if enter::is_driving() {
+            Some(
+                "a ctxrt Runtime cannot be dropped or shut down inside an asynchronous context \
+                 (a task, or a block_on future): waiting for its threads there would block \
+                 async code. Drop it from a blocking job (spawn_blocking of another runtime), \
+                 from a std::thread::spawn thread, or outside async code",
+            )
+        } else {
+            None
+        };
+        if let Some(message) = refusal {
+            // Waiting here would stall async code or wait for this very thread: stop the
+            // runtime without waiting (tasks cancelled, workers told to exit on their
+            // own, blocking jobs left to finish), so it does not keep running, then say
+            // what to do. Never a second panic while already unwinding.
+            {
+                let _enter = self.handle.enter();
+                shared.shutdown(Some(Duration::ZERO));
+            }
+            self.workers.clear();
+            if !std::thread::panicking() {
+                panic!("{message}");
+            }
+            return;
         }
         {
             // Cancelled futures are dropped on this thread; code in their drops may spawn
