@@ -50,10 +50,43 @@ use std::future::Future;
 
 use scheduler::SchedulerShared;
 
-/// Threads that start in a copy of the spawner's context (re-exported from the context
-/// crate).
+/// Threads that start in a copy of the spawner's context, inside the spawner's runtime.
 pub mod thread {
-    pub use ctxrt_context::thread::spawn;
+    use crate::sync::JoinHandle;
+
+    /// Spawns an OS thread that runs `f` in a copy of the caller's context
+    /// (`task_private` vars excepted, as [`ctxrt_context::thread::spawn`]) and, if the
+    /// caller is in a ctxrt runtime, with that runtime entered, so [`crate::spawn`] and
+    /// [`crate::spawn_blocking`] work there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt::ContextVar;
+    ///
+    /// static REQUEST_ID: ContextVar<u64> = ContextVar::new("request_id");
+    ///
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let task = rt.block_on(async {
+    ///     REQUEST_ID.set(7);
+    ///     // The thread sees the context, and can spawn onto the runtime.
+    ///     ctxrt::thread::spawn(|| ctxrt::spawn(async { REQUEST_ID.get() }))
+    ///         .join()
+    ///         .unwrap()
+    /// });
+    /// assert_eq!(rt.block_on(task).unwrap(), Some(7));
+    /// ```
+    pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let runtime = crate::runtime::Handle::try_current().ok();
+        ctxrt_context::thread::spawn(move || {
+            let _entered = runtime.as_ref().map(crate::runtime::Handle::enter);
+            f()
+        })
+    }
 }
 
 /// Spawns `future` as a new task on the current runtime, in a snapshot of the caller's
@@ -126,7 +159,14 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    runtime::Handle::current().spawn_blocking(f)
+    match runtime::Handle::try_current() {
+        Ok(handle) => handle.spawn_blocking(f),
+        Err(_) => panic!(
+            "ctxrt::spawn_blocking was called outside a ctxrt runtime: call it from a task, \
+             from inside block_on, from a blocking job, or under Runtime::enter() (or use \
+             Handle::spawn_blocking on a runtime's handle)"
+        ),
+    }
 }
 
 /// The README's examples, compiled and run as doctests so they stay true.
