@@ -474,6 +474,43 @@ mod tests {
     }
 
     #[test]
+    fn a_dropped_join_handle_takes_its_waker_back_from_an_unfinished_task() {
+        let state = State::new(2);
+        assert!(state.set_join_waker().is_ok());
+        let dropped = state.transition_to_join_handle_dropped();
+        assert!(!dropped.drop_output, "nothing to drop yet");
+        assert!(dropped.drop_waker, "the waker would keep the awaiting task alive");
+        let s = state.load();
+        assert!(!s.is_join_interested() && !s.is_join_waker_set());
+    }
+
+    #[test]
+    fn after_completion_exactly_one_side_drops_the_waker() {
+        // The completer clears JOIN_WAKER first: the JoinHandle, dropped later, drops it.
+        let state = State::new(2);
+        assert!(state.set_join_waker().is_ok());
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Success
+        ));
+        assert!(state.transition_to_complete().is_join_waker_set());
+        assert!(state.unset_waker_after_complete().is_join_interested());
+        let dropped = state.transition_to_join_handle_dropped();
+        assert!(dropped.drop_output && dropped.drop_waker);
+        // The JoinHandle is dropped first: it leaves the waker to the completer.
+        let state = State::new(2);
+        assert!(state.set_join_waker().is_ok());
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Success
+        ));
+        let _ = state.transition_to_complete();
+        let dropped = state.transition_to_join_handle_dropped();
+        assert!(dropped.drop_output && !dropped.drop_waker);
+        assert!(!state.unset_waker_after_complete().is_join_interested());
+    }
+
+    #[test]
     fn shutdown_claims_only_idle_tasks() {
         let idle = State::new(2);
         assert!(idle.transition_to_shutdown());
