@@ -72,7 +72,7 @@ impl HandleGuard {
             return;
         }
         let innermost = DEPTH.try_with(|depth| depth.get() == self.depth);
-        if innermost == Ok(false) {
+        if matches!(innermost, Ok(false)) {
             out_of_order();
         }
     }
