@@ -8,16 +8,19 @@
 //! holds the core). Nobody else wakes a waiting caller, so a lost wake-up leaves it
 //! parked forever: every thread blocked, which loom reports as a deadlock.
 //!
-//! Proves, in every interleaving explored: all three `block_on` calls return their task's
-//! output, and the runtime is freed (loom reports a leaked `Arc` otherwise).
+//! Proves, in every interleaving explored (preemption bound 3): all three `block_on` calls
+//! return their task's output, and the runtime is freed (loom reports a leaked `Arc`
+//! otherwise). At bound 3 it also found a JoinHandle, re-polled with a new waker, asserting
+//! that `JOIN_WAKER` was still set after its task's completer had already cleared it
+//! (`State::unset_join_waker` now checks for completion first).
 #![cfg(loom)]
 
 use ctxrt::runtime::Builder;
-use ctxrt_loom_tests::check;
+use ctxrt_loom_tests::check_deep;
 
 #[test]
 fn three_block_on_callers_all_return() {
-    check("scheduler_block_on_callers::three_callers", || {
+    check_deep("scheduler_block_on_callers::three_callers", 3, || {
         let rt = Builder::new_current_thread().build().unwrap();
         let callers: Vec<_> = (1..3)
             .map(|i| {

@@ -14,12 +14,13 @@
 #![cfg(loom)]
 
 use ctxrt::runtime::Builder;
-use ctxrt_loom_tests::check;
+use ctxrt_loom_tests::check_deep;
 
 #[test]
 fn shutdown_racing_a_core_give_back_frees_the_runtime() {
-    check(
+    check_deep(
         "scheduler_current_thread_shutdown::give_back_vs_shutdown",
+        3,
         || {
             let rt = Builder::new_current_thread().build().unwrap();
             let handle = rt.handle().clone();

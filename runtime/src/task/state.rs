@@ -355,12 +355,14 @@ impl State {
     /// completed (the waker may be in use by the completer; read the output instead).
     pub(crate) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         self.update(|s| {
-            debug_assert!(s.is_join_interested() && s.is_join_waker_set());
+            debug_assert!(s.is_join_interested());
             if s.is_complete() {
-                (Err(s), None)
-            } else {
-                (Ok(()), Some(s.0 & !JOIN_WAKER))
+                // The completer may have cleared JOIN_WAKER already, after waking us
+                // (`unset_waker_after_complete`): only an incomplete task still has it.
+                return (Err(s), None);
             }
+            debug_assert!(s.is_join_waker_set());
+            (Ok(()), Some(s.0 & !JOIN_WAKER))
         })
     }
 }
@@ -479,7 +481,10 @@ mod tests {
         assert!(state.set_join_waker().is_ok());
         let dropped = state.transition_to_join_handle_dropped();
         assert!(!dropped.drop_output, "nothing to drop yet");
-        assert!(dropped.drop_waker, "the waker would keep the awaiting task alive");
+        assert!(
+            dropped.drop_waker,
+            "the waker would keep the awaiting task alive"
+        );
         let s = state.load();
         assert!(!s.is_join_interested() && !s.is_join_waker_set());
     }
@@ -508,6 +513,20 @@ mod tests {
         let dropped = state.transition_to_join_handle_dropped();
         assert!(dropped.drop_output && !dropped.drop_waker);
         assert!(!state.unset_waker_after_complete().is_join_interested());
+    }
+
+    #[test]
+    fn replacing_the_waker_after_the_completer_cleared_it_reads_the_output() {
+        let state = State::new(2);
+        assert!(state.set_join_waker().is_ok());
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Success
+        ));
+        let _ = state.transition_to_complete();
+        let _ = state.unset_waker_after_complete();
+        // A JoinHandle polled with a new waker, which saw JOIN_WAKER before completion.
+        assert!(state.unset_join_waker().is_err());
     }
 
     #[test]
