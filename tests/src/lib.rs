@@ -55,7 +55,9 @@ pub fn current_thread() -> Runtime {
 }
 
 /// Declares, for each named `fn(Runtime)`, a `#[test]` in module `multi_thread` and one in
-/// module `current_thread` that call it with a fresh runtime of that flavour.
+/// module `current_thread` that call it with a fresh runtime of that flavour. With a
+/// leading `flag:`, each named `fn(bool)` builds its own runtime and is passed whether it
+/// should be `current_thread`.
 ///
 /// # Examples
 ///
@@ -71,6 +73,16 @@ pub fn current_thread() -> Runtime {
 /// ```
 #[macro_export]
 macro_rules! on_both_flavors {
+    // For tests that build their own runtime: each `fn(current_thread: bool)` is called
+    // with `false` in module `multi_thread` and `true` in module `current_thread`.
+    (flag: $($name:ident),* $(,)?) => {
+        mod multi_thread {
+            $( #[test] fn $name() { super::$name(false); } )*
+        }
+        mod current_thread {
+            $( #[test] fn $name() { super::$name(true); } )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod multi_thread {
             $( #[test] fn $name() { super::$name($crate::multi_thread()); } )*

@@ -78,24 +78,4 @@ fn shutdown_timeout_waits_for_queued_jobs(current_thread: bool) {
     assert!(start.elapsed() < Duration::from_secs(5));
 }
 
-mod multi_thread {
-    #[test]
-    fn queued_jobs_run_before_drop_returns() {
-        super::queued_jobs_run_before_drop_returns(false);
-    }
-    #[test]
-    fn shutdown_timeout_waits_for_queued_jobs() {
-        super::shutdown_timeout_waits_for_queued_jobs(false);
-    }
-}
-
-mod current_thread {
-    #[test]
-    fn queued_jobs_run_before_drop_returns() {
-        super::queued_jobs_run_before_drop_returns(true);
-    }
-    #[test]
-    fn shutdown_timeout_waits_for_queued_jobs() {
-        super::shutdown_timeout_waits_for_queued_jobs(true);
-    }
-}
+ctxrt_tests::on_both_flavors!(flag: queued_jobs_run_before_drop_returns, shutdown_timeout_waits_for_queued_jobs);

@@ -104,24 +104,4 @@ fn a_task_awaiting_itself(current_thread: bool) {
     assert_freed(marker);
 }
 
-mod multi_thread {
-    #[test]
-    fn peers_awaiting_each_other() {
-        super::peers_awaiting_each_other(false);
-    }
-    #[test]
-    fn a_task_awaiting_itself() {
-        super::a_task_awaiting_itself(false);
-    }
-}
-
-mod current_thread {
-    #[test]
-    fn peers_awaiting_each_other() {
-        super::peers_awaiting_each_other(true);
-    }
-    #[test]
-    fn a_task_awaiting_itself() {
-        super::a_task_awaiting_itself(true);
-    }
-}
+ctxrt_tests::on_both_flavors!(flag: peers_awaiting_each_other, a_task_awaiting_itself);
