@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use crate::runtime::{Config, Handle};
 use crate::scheduler::SchedulerShared;
-use crate::sync::{self, thread_local_const, Condvar, Instant, Mutex};
+use crate::sync::{self, thread_local_const, BlockingMutex, Condvar, Instant};
 use crate::task::raw::Notified;
 
 thread_local_const! {
@@ -52,7 +52,7 @@ pub(crate) fn is_pool_thread_of(shared: &SchedulerShared) -> bool {
 
 /// One pool per runtime.
 pub(crate) struct BlockingPool {
-    inner: Mutex<PoolState>,
+    inner: BlockingMutex<PoolState>,
     work: Condvar,
     exited: Condvar,
     max_threads: usize,
@@ -74,7 +74,7 @@ struct PoolState {
 impl BlockingPool {
     pub(crate) fn new(config: &Config) -> BlockingPool {
         BlockingPool {
-            inner: Mutex::new(PoolState::default()),
+            inner: BlockingMutex::new(PoolState::default()),
             work: Condvar::new(),
             exited: Condvar::new(),
             max_threads: config.max_blocking_threads,

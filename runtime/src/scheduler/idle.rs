@@ -13,7 +13,7 @@
 //! load, not an RMW on the shared word, so busy workers queueing work do not bounce its
 //! cache line between them.
 
-use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{fence, AtomicUsize, BlockingMutex, Condvar, Ordering};
 
 const UNPARKED_SHIFT: usize = 16;
 const SEARCHING_MASK: usize = (1 << UNPARKED_SHIFT) - 1;
@@ -23,7 +23,7 @@ pub(crate) struct Idle {
     /// searching | unparked << 16.
     state: AtomicUsize,
     /// Indices of parked workers.
-    sleepers: Mutex<Vec<usize>>,
+    sleepers: BlockingMutex<Vec<usize>>,
     num_workers: usize,
 }
 
@@ -33,7 +33,7 @@ impl Idle {
         assert!(num_workers < SEARCHING_MASK, "too many worker threads");
         Idle {
             state: AtomicUsize::new(num_workers << UNPARKED_SHIFT),
-            sleepers: Mutex::new(Vec::with_capacity(num_workers)),
+            sleepers: BlockingMutex::new(Vec::with_capacity(num_workers)),
             num_workers,
         }
     }
@@ -117,7 +117,7 @@ const NOTIFIED: usize = 2;
 /// so the next park returns at once.
 pub(crate) struct Parker {
     state: AtomicUsize,
-    lock: Mutex<()>,
+    lock: BlockingMutex<()>,
     condvar: Condvar,
 }
 
@@ -125,7 +125,7 @@ impl Parker {
     pub(crate) fn new() -> Parker {
         Parker {
             state: AtomicUsize::new(EMPTY),
-            lock: Mutex::new(()),
+            lock: BlockingMutex::new(()),
             condvar: Condvar::new(),
         }
     }

@@ -23,7 +23,7 @@ use ctxrt_context::Context;
 
 use crate::blocking::BlockingPool;
 use crate::runtime::Config;
-use crate::sync::{Arc, AtomicBool, AtomicU64, Injector, Mutex, Ordering, Steal, Stealer};
+use crate::sync::{Arc, AtomicBool, AtomicU64, BlockingMutex, Injector, Ordering, Steal, Stealer};
 use crate::task::raw::{Notified, RawTask};
 use crate::task::{Id, JoinHandle};
 
@@ -61,10 +61,10 @@ pub(crate) struct SchedulerShared {
     pub(crate) blocking: BlockingPool,
     pub(crate) config: Config,
     /// The `current_thread` core while no `block_on` drives it.
-    pub(crate) parked_core: Mutex<Option<Core>>,
+    pub(crate) parked_core: BlockingMutex<Option<Core>>,
     /// `current_thread` `block_on` callers waiting for `parked_core` while another thread
     /// holds it; each is woken by every give-back until it leaves the list itself.
-    pub(crate) core_waiters: Mutex<Vec<Arc<BlockOnSignal>>>,
+    pub(crate) core_waiters: BlockingMutex<Vec<Arc<BlockOnSignal>>>,
     shutdown: AtomicBool,
     next_task_id: AtomicU64,
 }
@@ -94,8 +94,8 @@ impl SchedulerShared {
             owned: OwnedTasks::new((num_workers * 4).next_power_of_two()),
             blocking,
             config,
-            parked_core: Mutex::new(None),
-            core_waiters: Mutex::new(Vec::new()),
+            parked_core: BlockingMutex::new(None),
+            core_waiters: BlockingMutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
         });

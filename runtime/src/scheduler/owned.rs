@@ -12,7 +12,7 @@
 
 use std::ptr::NonNull;
 
-use crate::sync::{AtomicBool, Mutex, Ordering};
+use crate::sync::{AtomicBool, BlockingMutex, Ordering};
 use crate::task::raw::{Header, RawTask};
 
 /// A task's place in its shard's list.
@@ -34,7 +34,7 @@ unsafe impl Send for Shard {}
 
 /// The list of a runtime's unfinished async tasks.
 pub(crate) struct OwnedTasks {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[BlockingMutex<Shard>]>,
     closed: AtomicBool,
 }
 
@@ -44,13 +44,13 @@ impl OwnedTasks {
         debug_assert!(shards.is_power_of_two());
         OwnedTasks {
             shards: (0..shards)
-                .map(|_| Mutex::new(Shard { head: None, len: 0 }))
+                .map(|_| BlockingMutex::new(Shard { head: None, len: 0 }))
                 .collect(),
             closed: AtomicBool::new(false),
         }
     }
 
-    fn shard(&self, raw: RawTask) -> &Mutex<Shard> {
+    fn shard(&self, raw: RawTask) -> &BlockingMutex<Shard> {
         let id = raw.header().id.0 as usize;
         &self.shards[id & (self.shards.len() - 1)]
     }

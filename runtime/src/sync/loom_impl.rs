@@ -12,24 +12,24 @@ pub(crate) use std::time::Instant;
 
 /// A mutex with the std-shaped API the runtime uses.
 #[derive(Debug)]
-pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+pub(crate) struct BlockingMutex<T>(loom::sync::Mutex<T>);
 
-/// The guard of a [`Mutex`].
-pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+/// The guard of a [`BlockingMutex`].
+pub(crate) type BlockingMutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
 
-impl<T> Mutex<T> {
+impl<T> BlockingMutex<T> {
     pub(crate) fn new(value: T) -> Self {
-        Mutex(loom::sync::Mutex::new(value))
+        BlockingMutex(loom::sync::Mutex::new(value))
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+    pub(crate) fn lock(&self) -> BlockingMutexGuard<'_, T> {
         self.0.lock().expect("loom mutex poisoned")
     }
 }
 
-impl<T: Default> Default for Mutex<T> {
+impl<T: Default> Default for BlockingMutex<T> {
     fn default() -> Self {
-        Mutex::new(T::default())
+        BlockingMutex::new(T::default())
     }
 }
 
@@ -42,16 +42,19 @@ impl Condvar {
         Condvar(loom::sync::Condvar::new())
     }
 
-    pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    pub(crate) fn wait<'a, T>(
+        &self,
+        guard: BlockingMutexGuard<'a, T>,
+    ) -> BlockingMutexGuard<'a, T> {
         self.0.wait(guard).expect("loom mutex poisoned")
     }
 
     /// Loom has no clock: a timed wait is an untimed one that never times out.
     pub(crate) fn wait_timeout<'a, T>(
         &self,
-        guard: MutexGuard<'a, T>,
+        guard: BlockingMutexGuard<'a, T>,
         _timeout: Duration,
-    ) -> (MutexGuard<'a, T>, bool) {
+    ) -> (BlockingMutexGuard<'a, T>, bool) {
         (self.wait(guard), false)
     }
 
@@ -72,20 +75,20 @@ pub(crate) enum Steal<T> {
     Retry,
 }
 
-/// A worker's local run queue: a `Mutex<VecDeque>` stand-in for crossbeam's deque.
+/// A worker's local run queue: a `BlockingMutex<VecDeque>` stand-in for crossbeam's deque.
 pub(crate) struct LocalQueue<T> {
-    queue: Arc<Mutex<VecDeque<T>>>,
+    queue: Arc<BlockingMutex<VecDeque<T>>>,
 }
 
 /// The stealing end of a [`LocalQueue`].
 pub(crate) struct Stealer<T> {
-    queue: Arc<Mutex<VecDeque<T>>>,
+    queue: Arc<BlockingMutex<VecDeque<T>>>,
 }
 
 impl<T> LocalQueue<T> {
     pub(crate) fn new_fifo() -> Self {
         LocalQueue {
-            queue: Arc::new(Mutex::new(VecDeque::new())),
+            queue: Arc::new(BlockingMutex::new(VecDeque::new())),
         }
     }
 
@@ -132,15 +135,15 @@ impl<T> Stealer<T> {
     }
 }
 
-/// The global queue: a `Mutex<VecDeque>` stand-in for crossbeam's injector.
+/// The global queue: a `BlockingMutex<VecDeque>` stand-in for crossbeam's injector.
 pub(crate) struct Injector<T> {
-    queue: Mutex<VecDeque<T>>,
+    queue: BlockingMutex<VecDeque<T>>,
 }
 
 impl<T> Injector<T> {
     pub(crate) fn new() -> Self {
         Injector {
-            queue: Mutex::new(VecDeque::new()),
+            queue: BlockingMutex::new(VecDeque::new()),
         }
     }
 

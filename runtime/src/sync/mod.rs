@@ -8,14 +8,14 @@
 //! What each backend provides:
 //! - `Arc`, `AtomicUsize`, `AtomicBool`, `AtomicU64`, `Ordering`, `fence`: shared ownership and the
 //!   task state word, idle counters and flags.
-//! - `Mutex` / `MutexGuard` / `Condvar`: parking_lot's (loom's under loom) behind one
+//! - `BlockingMutex` / `BlockingMutexGuard` / `Condvar`: parking_lot's (loom's under loom) behind one
 //!   std-shaped API: `lock()` returns the guard, `wait(guard) -> guard`,
 //!   `wait_timeout(guard, d) -> (guard, timed_out)`. Used for sleeping workers, the
 //!   blocking pool and the owned-task list.
 //! - `UnsafeCell` with `with(|*const T|)` / `with_mut(|*mut T|)`: the task's future,
 //!   output, context and join waker, whose access rules are in `task/mod.rs`.
 //! - `LocalQueue` / `Stealer` / `Injector`: crossbeam-deque's work-stealing queues; under
-//!   loom a `Mutex<VecDeque>` stand-in, because loom cannot see into crossbeam's atomics.
+//!   loom a `BlockingMutex<VecDeque>` stand-in, because loom cannot see into crossbeam's atomics.
 //! - `spawn_thread(name, stack_size, f)` and `JoinHandle`: OS threads (loom threads).
 //! - `thread_local_const!`: a `const`-initialised thread local: std's, or loom's under loom
 //!   (std's is shared by all loom threads).

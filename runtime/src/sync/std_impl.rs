@@ -12,18 +12,18 @@ pub(crate) use crossbeam_deque::{Injector, Steal, Stealer, Worker as LocalQueue}
 
 /// A mutex with a std-shaped API over parking_lot's.
 #[derive(Debug, Default)]
-pub(crate) struct Mutex<T>(parking_lot::Mutex<T>);
+pub(crate) struct BlockingMutex<T>(parking_lot::Mutex<T>);
 
-/// The guard of a [`Mutex`].
-pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+/// The guard of a [`BlockingMutex`].
+pub(crate) type BlockingMutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
 
-impl<T> Mutex<T> {
+impl<T> BlockingMutex<T> {
     pub(crate) const fn new(value: T) -> Self {
-        Mutex(parking_lot::const_mutex(value))
+        BlockingMutex(parking_lot::const_mutex(value))
     }
 
     #[inline]
-    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+    pub(crate) fn lock(&self) -> BlockingMutexGuard<'_, T> {
         self.0.lock()
     }
 }
@@ -37,7 +37,10 @@ impl Condvar {
         Condvar(parking_lot::Condvar::new())
     }
 
-    pub(crate) fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    pub(crate) fn wait<'a, T>(
+        &self,
+        mut guard: BlockingMutexGuard<'a, T>,
+    ) -> BlockingMutexGuard<'a, T> {
         self.0.wait(&mut guard);
         guard
     }
@@ -45,9 +48,9 @@ impl Condvar {
     /// Waits up to `timeout`; the flag is true if it timed out.
     pub(crate) fn wait_timeout<'a, T>(
         &self,
-        mut guard: MutexGuard<'a, T>,
+        mut guard: BlockingMutexGuard<'a, T>,
         timeout: Duration,
-    ) -> (MutexGuard<'a, T>, bool) {
+    ) -> (BlockingMutexGuard<'a, T>, bool) {
         let result = self.0.wait_for(&mut guard, timeout);
         (guard, result.timed_out())
     }

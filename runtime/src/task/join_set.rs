@@ -19,7 +19,7 @@ use std::task::{self, Poll, Waker};
 
 use super::waker::{arc_waker, ArcWake};
 use super::{coop, JoinError, JoinHandle};
-use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
+use crate::sync::{Arc, AtomicBool, BlockingMutex, Ordering};
 
 /// A collection of spawned tasks, awaited in the order they finish.
 ///
@@ -63,7 +63,7 @@ struct Entry<T> {
 
 /// The slots whose tasks woke them, and the task awaiting `join_next`.
 struct ReadyList {
-    inner: Mutex<Ready>,
+    inner: BlockingMutex<Ready>,
 }
 
 #[derive(Default)]
@@ -113,7 +113,7 @@ impl<T> JoinSet<T> {
             free: Vec::new(),
             len: 0,
             ready: Arc::new(ReadyList {
-                inner: Mutex::new(Ready::default()),
+                inner: BlockingMutex::new(Ready::default()),
             }),
         }
     }
