@@ -41,7 +41,7 @@ mod blocking;
 pub mod loom_internals;
 pub mod runtime;
 mod scheduler;
-mod sync;
+pub mod sync;
 pub mod task;
 
 pub use task::JoinHandle;
