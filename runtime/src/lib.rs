@@ -46,6 +46,80 @@ pub mod task;
 
 pub use task::JoinHandle;
 
+/// Waits on several futures at once, concurrently, inside the current task, and returns
+/// all their outputs as a tuple (tokio's `join!`, re-exported; see below).
+///
+/// The futures share the task, and so its [`Context`]: a set by one is seen by the
+/// others. Give each its own context when they set variables (see the crate docs).
+///
+/// # Examples
+///
+/// ```
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     let (a, b) = ctxrt::join!(async { 1 }, ctxrt::spawn(async { 2 }));
+///     assert_eq!((a, b.unwrap()), (1, 2));
+/// }
+/// ```
+#[cfg(not(loom))]
+pub use tokio_sync::join;
+
+/// Like [`join!`] for futures that return `Result`: returns the first `Err` as soon as
+/// one fails, else all the `Ok` values (tokio's `try_join!`, re-exported; see below).
+///
+/// # Examples
+///
+/// ```
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     let ok: Result<(u8, u8), &str> = ctxrt::try_join!(async { Ok(1) }, async { Ok(2) });
+///     assert_eq!(ok, Ok((1, 2)));
+///     let failed: Result<(u8, u8), &str> =
+///         ctxrt::try_join!(async { Ok(1) }, async { Err("no") });
+///     assert_eq!(failed, Err("no"));
+/// }
+/// ```
+#[cfg(not(loom))]
+pub use tokio_sync::try_join;
+
+/// Waits on several branches at once and runs the handler of the first to complete,
+/// dropping the others (tokio's `select!`, re-exported with its full syntax; see below).
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::sync::oneshot;
+///
+/// #[ctxrt::main]
+/// async fn main() {
+///     let (tx, rx) = oneshot::channel::<&str>();
+///     ctxrt::spawn(async move { tx.send("first").unwrap() });
+///     let winner = ctxrt::select! {
+///         msg = rx => msg.unwrap(),
+///         _ = std::future::pending::<()>() => unreachable!(),
+///     };
+///     assert_eq!(winner, "first");
+/// }
+/// ```
+#[cfg(not(loom))]
+pub use tokio_sync::select;
+
+/// Pins a value on the stack, so a future can be polled by `&mut` in a loop or a
+/// [`select!`] (tokio's `pin!`, re-exported; see below).
+///
+/// # Examples
+///
+/// ```
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     let work = async { 5 };
+///     ctxrt::pin!(work);
+///     assert_eq!((&mut work).await, 5);
+/// }
+/// ```
+#[cfg(not(loom))]
+pub use tokio_sync::pin;
+
 use std::future::Future;
 
 use scheduler::SchedulerShared;
