@@ -34,12 +34,14 @@
 
 mod bindings;
 mod context;
+mod future_ext;
 mod scope;
 mod sync;
 pub mod thread;
 mod var;
 
 pub use context::{Binding, Context};
+pub use future_ext::ContextFutureExt;
 pub use scope::ContextScope;
 pub use var::{BindingGuard, ContextVar, ResetError, Token};
 

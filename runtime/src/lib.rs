@@ -32,7 +32,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub use ctxrt_context as context;
-pub use ctxrt_context::{copy_context, Context, ContextVar};
+pub use ctxrt_context::{copy_context, Context, ContextFutureExt, ContextVar};
 pub use ctxrt_macros::{main, test};
 
 mod blocking;
