@@ -6,7 +6,9 @@
 //! poll inside its own copy, and its sets never reach the parent or its siblings.
 //!
 //! The API is shaped like tokio's, so porting is mostly a rename: [`main`], [`test`],
-//! [`spawn`], [`spawn_blocking`], [`task::JoinHandle`], [`runtime::Builder`].
+//! [`spawn`], [`spawn_blocking`], [`task::JoinHandle`], [`runtime::Builder`], the channels
+//! and locks of [`sync`] (tokio's own, re-exported), and [`join!`], [`try_join!`],
+//! [`select!`] and [`pin!`] (tokio's too).
 //!
 //! # Examples
 //!
@@ -27,6 +29,43 @@
 //!     let blocking = ctxrt::spawn_blocking(|| REQUEST_ID.get());
 //!     assert_eq!(blocking.await.unwrap().as_deref(), Some("req-1"));
 //!     assert_eq!(REQUEST_ID.get().as_deref(), Some("req-1"));
+//! }
+//! ```
+//!
+//! # Context belongs to the task; isolate futures you run concurrently inside one task
+//!
+//! Every task has one context, and every future it polls runs in it. Futures combined
+//! inside one task with [`join!`] or [`select!`] therefore share it: when two handlers
+//! each set `USER`, the first reads the second's. Give each future its own context with
+//! [`.isolated()`](ContextFutureExt::isolated) (a child of the task's, as `asyncio.gather`
+//! gives each coroutine its own), or bind one value for one future with
+//! [`ContextVar::scope_future`] (tokio's `LocalKey::scope`). A future spawned as its own
+//! task with [`spawn`] needs neither.
+//!
+//! ```
+//! use ctxrt::{ContextFutureExt, ContextVar};
+//!
+//! static USER: ContextVar<&'static str> = ContextVar::new("user");
+//!
+//! async fn handle(name: &'static str) -> Option<&'static str> {
+//!     USER.set(name);
+//!     ctxrt::task::yield_now().await; // the other handler runs here
+//!     USER.get()
+//! }
+//!
+//! #[ctxrt::main]
+//! async fn main() {
+//!     // One task, one context: alice reads "bob".
+//!     let shared = ctxrt::join!(handle("alice"), handle("bob"));
+//!     assert_eq!(shared, (Some("bob"), Some("bob")));
+//!     // A context per future.
+//!     let isolated = ctxrt::join!(handle("alice").isolated(), handle("bob").isolated());
+//!     assert_eq!(isolated, (Some("alice"), Some("bob")));
+//!     let scoped = ctxrt::join!(
+//!         USER.scope_future("carol", async { USER.get() }),
+//!         USER.scope_future("dave", async { USER.get() }),
+//!     );
+//!     assert_eq!(scoped, (Some("carol"), Some("dave")));
 //! }
 //! ```
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -50,7 +89,8 @@ pub use task::JoinHandle;
 /// all their outputs as a tuple (tokio's `join!`, re-exported; see below).
 ///
 /// The futures share the task, and so its [`Context`]: a set by one is seen by the
-/// others. Give each its own context when they set variables (see the crate docs).
+/// others. Give each its own with [`ContextFutureExt::isolated`] or
+/// [`ContextVar::scope_future`] when they set variables (see the crate docs).
 ///
 /// # Examples
 ///
