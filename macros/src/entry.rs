@@ -134,9 +134,13 @@ fn check_function(function: &ItemFn, kind: EntryKind) -> syn::Result<()> {
         .filter(|input| matches!(input, syn::FnArg::Typed(_)));
     if real_params.count() > 0 || sig.variadic.is_some() {
         let message = match kind {
-            EntryKind::Main => {
+            EntryKind::Main if sig.ident == "main" => {
                 "the main function cannot accept arguments; read command-line arguments \
                  with `std::env::args()` inside it"
+            }
+            EntryKind::Main => {
+                "a #[ctxrt::main] function cannot accept arguments other than a `self` \
+                 receiver; the generated function is called with none"
             }
             EntryKind::Test => {
                 "a test function cannot accept arguments; #[ctxrt::test] runs an \
@@ -508,7 +512,7 @@ mod tests {
             EntryKind::Main,
         );
         assert!(
-            msg.starts_with("the main function cannot accept arguments"),
+            msg.starts_with("a #[ctxrt::main] function cannot accept arguments other than"),
             "{msg}"
         );
     }
