@@ -23,9 +23,10 @@
 //!    unless the task is running (then the poller re-queues it once, after step 3:
 //!    `TransitionToIdle::OkNotified`, so it is never queued before its context is stored).
 //! 5. `Ready` or a panic: the future is dropped inside the context, the output (or
-//!    `JoinError`) stored (a detached task's output dropped, inside the context too), the
-//!    context dropped, `State::transition_to_complete` publishes
-//!    it and wakes the JoinHandle (`harness::complete`); the task leaves the owned list.
+//!    `JoinError`) stored (a detached task's output dropped, inside the context too),
+//!    `State::transition_to_complete` publishes it, the context is dropped (after the
+//!    output, inside it, if the JoinHandle went during the completion) and the JoinHandle
+//!    woken (`harness::complete`); the task leaves the owned list.
 //! 6. `JoinHandle::abort` sets `CANCELLED` (re-queueing an idle task); runtime shutdown
 //!    claims idle tasks with `State::transition_to_shutdown`. Either way the future is
 //!    dropped in its context and the JoinHandle gets a cancelled `JoinError`.
