@@ -117,10 +117,14 @@ where
     F::Output: Send + 'static,
 {
     let context = Context::inherited();
-    // On a worker, its scheduler is at hand without touching the handle's refcount.
+    // On a worker, its scheduler is at hand without touching the handle's refcount,
+    // unless another runtime was entered inside the task: the entered handle wins.
     let mut args = Some((future, context));
     let spawned = scheduler::with_current_worker(|worker| {
         let (shared, _) = worker?;
+        if !runtime::enter::current_is(shared) {
+            return None;
+        }
         let (future, context) = args.take()?;
         Some(SchedulerShared::spawn(shared, future, context))
     });
