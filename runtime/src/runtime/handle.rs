@@ -10,7 +10,7 @@ use super::enter;
 use crate::blocking::BlockingJob;
 use crate::scheduler::{worker, Flavor, SchedulerShared};
 use crate::sync::Arc;
-use crate::task::raw::{Notified, RawTask};
+use crate::task::raw::{Notified, RawTask, TaskName};
 use crate::task::JoinHandle;
 
 /// A reference to a runtime: spawn onto it, or block on it, from any thread.
@@ -152,6 +152,19 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        self.spawn_blocking_named(f, None)
+    }
+
+    /// `spawn_blocking` with a name (`task::Builder`).
+    pub(crate) fn spawn_blocking_named<F, R>(
+        &self,
+        f: F,
+        name: Option<Box<TaskName>>,
+    ) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
         let context = Context::inherited();
         // Two references: the JoinHandle and the pool's queue entry.
         let raw = RawTask::new(
@@ -159,6 +172,7 @@ impl Handle {
             context,
             self.shared.clone(),
             self.shared.next_id(),
+            name,
             2,
         );
         let join = JoinHandle::new(raw);

@@ -24,7 +24,7 @@ use ctxrt_context::Context;
 use crate::blocking::BlockingPool;
 use crate::runtime::Config;
 use crate::sync::{Arc, AtomicBool, AtomicU64, BlockingMutex, Injector, Ordering, Steal, Stealer};
-use crate::task::raw::{Notified, RawTask};
+use crate::task::raw::{Notified, RawTask, TaskName};
 use crate::task::{Id, JoinHandle};
 
 pub(crate) mod idle;
@@ -120,8 +120,22 @@ impl SchedulerShared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        Self::spawn_named(this, future, context, None)
+    }
+
+    /// Spawns an async task running in `context`, with a name (`task::Builder`).
+    pub(crate) fn spawn_named<F>(
+        this: &Arc<Self>,
+        future: F,
+        context: Context,
+        name: Option<Box<TaskName>>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         // Three references: the JoinHandle, the queue entry, the owned list.
-        let raw = RawTask::new(future, context, this.clone(), this.next_id(), 3);
+        let raw = RawTask::new(future, context, this.clone(), this.next_id(), name, 3);
         let join = JoinHandle::new(raw);
         let notified = Notified::from_raw(raw);
         if !this.owned.insert(raw) {

@@ -187,7 +187,7 @@ fn in_context<F: Future, R>(cell: &Cell<F>, f: impl FnOnce() -> R) -> R {
     cell.context.with_mut(|context| {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
         let context = unsafe { &mut *context };
-        context.run(f)
+        super::id::with_task_id(cell.header.id, || context.run(f))
     })
 }
 
@@ -226,7 +226,9 @@ fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
         // The JoinHandle was dropped after the check above: the output is ours to drop
         // (rule 3), inside the task's context, its panics caught.
         discard(panic::catch_unwind(AssertUnwindSafe(|| {
-            context.run(|| set_stage(cell, Stage::Consumed))
+            super::id::with_task_id(cell.header.id, || {
+                context.run(|| set_stage(cell, Stage::Consumed))
+            })
         })));
     }
     drop_context(context);

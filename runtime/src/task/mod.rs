@@ -38,7 +38,7 @@
 //!    `transition_to_shutdown`) touches the future stage and the context, until it clears
 //!    `RUNNING` or sets `COMPLETE`.
 //! 2. Every use of a task pointer is backed by a reference the user holds: the JoinHandle,
-//!    a queued `Notified`, a `Waker`, or the owned list. The cell is freed by whoever drops
+//!    an `AbortHandle`, a queued `Notified`, a `Waker`, or the owned list. The cell is freed by whoever drops
 //!    the last one, and by nobody else.
 //! 3. After `COMPLETE`, the output belongs to the JoinHandle if `JOIN_INTEREST` was set at
 //!    completion (it reads or drops it); otherwise the completer drops it.
@@ -56,9 +56,12 @@ use std::future::Future;
 
 use ctxrt_context::Context;
 
+mod abort;
+mod builder;
 pub(crate) mod coop;
 mod error;
 mod harness;
+mod id;
 mod join;
 mod join_set;
 pub(crate) mod raw;
@@ -67,7 +70,10 @@ pub(crate) mod waker;
 pub(crate) use waker::signal_waker;
 mod yield_now;
 
+pub use abort::AbortHandle;
+pub use builder::Builder;
 pub use error::JoinError;
+pub use id::{id, try_id};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
 pub use yield_now::yield_now;
