@@ -198,6 +198,12 @@ impl Handle {
         let _driving = enter::enter_driving();
         let _current = enter::set_current_handle(self.clone());
         let mut context = Context::current();
+        // The future gets a task's cooperative budget on each poll, so a loop over ready
+        // JoinHandles in it yields to the tasks (issue 12, behaviour 4).
+        let mut future = std::pin::pin!(future);
+        let future = std::future::poll_fn(move |cx| {
+            crate::task::coop::budgeted(|| future.as_mut().poll(cx))
+        });
         let future = std::pin::pin!(future);
         let output = match self.shared.flavor {
             Flavor::CurrentThread => {

@@ -50,6 +50,10 @@
 //!    A waker kept until the cell is freed could hold the very task that holds the
 //!    JoinHandle (a task awaiting itself or a peer awaiting it): a reference cycle.
 //! 5. A task's owned-list links are touched only under the lock of its list shard.
+//! 6. The future adapters of this module (`Unconstrained`, `LocalSet`'s `RunUntil`) pin
+//!    their inner future structurally: it is reached only through `Pin::map_unchecked_mut`
+//!    in their `poll`, never moved out and never exposed by `&mut`, and they have no
+//!    `Drop` impl that could move it.
 
 use std::fmt;
 use std::future::Future;
@@ -72,6 +76,7 @@ mod yield_now;
 
 pub use abort::AbortHandle;
 pub use builder::Builder;
+pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::{id, try_id};
 pub use join::JoinHandle;
