@@ -80,7 +80,49 @@ impl fmt::Debug for EnterGuard<'_> {
     }
 }
 
+/// A runtime's id: unique among the runtimes alive at the same time (one may be reused
+/// after its runtime is dropped), as tokio's `runtime::Id`.
+///
+/// # Examples
+///
+/// ```
+/// let a = ctxrt::runtime::Runtime::new().unwrap();
+/// let b = ctxrt::runtime::Runtime::new().unwrap();
+/// assert_ne!(a.handle().id(), b.handle().id());
+/// assert_eq!(a.handle().id(), a.handle().clone().id());
+/// println!("runtime {}", a.handle().id());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(u64);
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
+    }
+}
+
 impl Handle {
+    /// This runtime's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let inside = rt.block_on(async { ctxrt::runtime::Handle::current().id() });
+    /// assert_eq!(inside, rt.handle().id());
+    /// ```
+    pub fn id(&self) -> Id {
+        // The scheduler's address: unique while it lives, which is while this runtime
+        // (or any handle to it) does.
+        Id(Arc::as_ptr(&self.shared) as usize as u64)
+    }
+
     /// The runtime this thread is in.
     ///
     /// # Panics

@@ -21,7 +21,7 @@ pub(crate) mod enter;
 mod handle;
 
 pub use builder::Builder;
-pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use handle::{EnterGuard, Handle, Id, TryCurrentError};
 
 /// A thread start/stop hook.
 pub(crate) type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
@@ -179,6 +179,32 @@ impl Runtime {
     /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout));
+    }
+
+    /// Shuts down without waiting for anything: unfinished tasks are cancelled (their
+    /// futures dropped here), the workers are told to stop and left to exit on their own,
+    /// and blocking jobs run on, detached. Unlike dropping a runtime, this may be called
+    /// anywhere, inside async code and on the runtime's own threads included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let outer = ctxrt::runtime::Runtime::new().unwrap();
+    /// outer.block_on(async {
+    ///     let inner = ctxrt::runtime::Runtime::new().unwrap();
+    ///     inner.spawn(std::future::pending::<()>());
+    ///     // Dropping `inner` here would block async code; this does not.
+    ///     inner.shutdown_background();
+    /// });
+    /// ```
+    pub fn shutdown_background(mut self) {
+        {
+            // Cancelled futures are dropped here; spawns in their drops go to this runtime.
+            let _enter = self.handle.enter();
+            self.handle.shared.shutdown(Some(Duration::ZERO));
+        }
+        // Detached: they exit once they see the shutdown flag.
+        self.workers.clear();
     }
 
     fn shutdown(&mut self, timeout: Option<Duration>) {
