@@ -77,6 +77,8 @@ pub(crate) struct Config {
     pub(crate) flavor: Flavor,
     /// `Some(n)` when `worker_threads = n` was given; `None` keeps the builder's default.
     pub(crate) worker_threads: Option<usize>,
+    /// `unhandled_panic = "shutdown_runtime"` was given (`"ignore"` is the default).
+    pub(crate) shutdown_on_panic: bool,
 }
 
 /// What `flavor` and `worker_threads` accept, appended to messages about malformed
@@ -102,10 +104,18 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
     let mut worker_threads: Option<(usize, Span)> = None;
     let mut seen_flavor = false;
     let mut seen_worker_threads = false;
+    let mut unhandled_panic: Option<bool> = None;
 
     for meta in metas {
         let name = meta.path();
         let name_span = name.span();
+        if name.is_ident("unhandled_panic") {
+            match parse_unhandled_panic(&meta, unhandled_panic.is_some()) {
+                Ok(shutdown) => unhandled_panic = Some(shutdown),
+                Err(err) => errors.push(err),
+            }
+            continue;
+        }
         let (label, seen) = if name.is_ident("flavor") {
             ("flavor", &mut seen_flavor)
         } else if name.is_ident("worker_threads") {
@@ -168,7 +178,38 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
     Ok(Config {
         flavor,
         worker_threads: worker_threads.map(|(n, _)| n),
+        shutdown_on_panic: unhandled_panic.unwrap_or(false),
     })
+}
+
+/// Parses `unhandled_panic = "ignore" | "shutdown_runtime"`: true for the latter.
+fn parse_unhandled_panic(meta: &Meta, seen: bool) -> syn::Result<bool> {
+    const EXPECTED: &str =
+        "write `unhandled_panic = \"shutdown_runtime\"` or `unhandled_panic = \"ignore\"`";
+    if seen {
+        return Err(syn::Error::new(
+            meta.path().span(),
+            "the `unhandled_panic` attribute is given twice; give it once",
+        ));
+    }
+    let Meta::NameValue(name_value) = meta else {
+        return Err(syn::Error::new(
+            meta.span(),
+            format!("the `unhandled_panic` attribute takes a value; {EXPECTED}"),
+        ));
+    };
+    match &name_value.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) if lit.value() == "shutdown_runtime" => Ok(true),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) if lit.value() == "ignore" => Ok(false),
+        other => Err(syn::Error::new(
+            other.span(),
+            format!("unknown `unhandled_panic` value; {EXPECTED}"),
+        )),
+    }
 }
 
 /// The value of `name = value`, or an error saying the argument needs one.
@@ -311,7 +352,8 @@ mod tests {
             config,
             Config {
                 flavor: Flavor::MultiThread,
-                worker_threads: None
+                worker_threads: None,
+                shutdown_on_panic: false,
             }
         );
     }
@@ -323,9 +365,35 @@ mod tests {
             config,
             Config {
                 flavor: Flavor::CurrentThread,
-                worker_threads: None
+                worker_threads: None,
+                shutdown_on_panic: false,
             }
         );
+    }
+
+    #[test]
+    fn unhandled_panic_is_parsed_and_checked() {
+        let on = parse(
+            quote!(unhandled_panic = "shutdown_runtime"),
+            EntryKind::Test,
+        );
+        assert!(on.shutdown_on_panic);
+        let off = parse(
+            quote!(flavor = "multi_thread", unhandled_panic = "ignore"),
+            EntryKind::Test,
+        );
+        assert!(!off.shutdown_on_panic);
+        let bad = parse_config(quote!(unhandled_panic = "abort"), EntryKind::Test).unwrap_err();
+        assert!(
+            bad.to_string().contains("unknown `unhandled_panic` value"),
+            "{bad}"
+        );
+        let twice = parse_config(
+            quote!(unhandled_panic = "ignore", unhandled_panic = "ignore"),
+            EntryKind::Test,
+        )
+        .unwrap_err();
+        assert!(twice.to_string().contains("given twice"), "{twice}");
     }
 
     #[test]
@@ -341,6 +409,7 @@ mod tests {
         let expected = Config {
             flavor: Flavor::MultiThread,
             worker_threads: Some(2),
+            shutdown_on_panic: false,
         };
         let a = parse(
             quote!(flavor = "multi_thread", worker_threads = 2),

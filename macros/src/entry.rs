@@ -223,9 +223,13 @@ fn builder_call(config: &Config, span: Span) -> TokenStream {
         let n = proc_macro2::Literal::usize_unsuffixed(n);
         quote_spanned!(span=> .worker_threads(#n))
     });
+    let unhandled_panic = config.shutdown_on_panic.then(|| {
+        quote_spanned!(span=> .unhandled_panic(::ctxrt::runtime::UnhandledPanic::ShutdownRuntime))
+    });
     quote_spanned! {span=>
         ::ctxrt::runtime::Builder::#constructor()
             #worker_threads
+            #unhandled_panic
     }
 }
 

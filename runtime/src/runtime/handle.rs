@@ -208,12 +208,14 @@ impl Handle {
         R: Send + 'static,
     {
         let context = Context::inherited();
+        let id = self.shared.next_id();
+        self.shared.task_spawned(id);
         // Two references: the JoinHandle and the pool's queue entry.
         let raw = RawTask::new(
             BlockingJob::new(f),
             context,
             self.shared.clone(),
-            self.shared.next_id(),
+            id,
             name,
             2,
         );
@@ -243,8 +245,30 @@ impl Handle {
         // The future gets a task's cooperative budget on each poll, so a loop over ready
         // JoinHandles in it yields to the tasks (issue 12, behaviour 4).
         let mut future = std::pin::pin!(future);
+        let shared = &self.shared;
+        let watch_panics = shared.shuts_down_on_panic();
+        let mut registered: Option<std::task::Waker> = None;
         let future = std::future::poll_fn(move |cx| {
-            crate::task::coop::budgeted(|| future.as_mut().poll(cx))
+            if watch_panics {
+                // `UnhandledPanic::ShutdownRuntime` (scheduler/panic_shutdown.rs).
+                if shared.panicked() {
+                    if let Some(waker) = registered.take() {
+                        shared.deregister_block_on(&waker);
+                    }
+                    panic_after_task_panic();
+                }
+                if !registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    shared.register_block_on(cx.waker());
+                    registered = Some(cx.waker().clone());
+                }
+            }
+            let polled = crate::task::coop::budgeted(|| future.as_mut().poll(cx));
+            if polled.is_ready() {
+                if let Some(waker) = registered.take() {
+                    shared.deregister_block_on(&waker);
+                }
+            }
+            polled
         });
         let future = std::pin::pin!(future);
         let output = match self.shared.flavor {
@@ -306,6 +330,17 @@ impl Handle {
     pub fn num_blocking_threads(&self) -> usize {
         self.shared.blocking.num_threads()
     }
+}
+
+/// `block_on` on a runtime that a task's panic shut down.
+#[cold]
+#[track_caller]
+fn panic_after_task_panic() -> ! {
+    panic!(
+        "a spawned task panicked and the runtime is configured to shut down on unhandled \
+         panic (Builder::unhandled_panic(UnhandledPanic::ShutdownRuntime)); the task's panic \
+         message was printed above"
+    )
 }
 
 impl fmt::Debug for Handle {

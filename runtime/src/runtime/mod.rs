@@ -20,7 +20,7 @@ mod builder;
 pub(crate) mod enter;
 mod handle;
 
-pub use builder::Builder;
+pub use builder::{Builder, TaskMeta, UnhandledPanic};
 pub use handle::{EnterGuard, Handle, Id, TryCurrentError};
 
 /// A thread start/stop hook.
@@ -35,6 +35,8 @@ pub(crate) struct Config {
     pub(crate) keep_alive: Duration,
     pub(crate) on_thread_start: Option<Hook>,
     pub(crate) on_thread_stop: Option<Hook>,
+    /// Scheduler knobs and hooks.
+    pub(crate) tuning: builder::Tuning,
 }
 
 /// The ctxrt runtime: a work-stealing executor whose tasks each own a context snapshot.

@@ -29,6 +29,7 @@ use crate::task::{Id, JoinHandle};
 
 pub(crate) mod idle;
 pub(crate) mod owned;
+mod panic_shutdown;
 pub(crate) mod worker;
 
 use idle::{Idle, Parker};
@@ -67,6 +68,11 @@ pub(crate) struct SchedulerShared {
     pub(crate) core_waiters: BlockingMutex<Vec<Arc<BlockOnSignal>>>,
     shutdown: AtomicBool,
     next_task_id: AtomicU64,
+    /// A task's panic shut the runtime down (`panic_shutdown.rs`).
+    panicked: AtomicBool,
+    /// The wakers of the `block_on`s in progress, kept only with
+    /// `UnhandledPanic::ShutdownRuntime` (`panic_shutdown.rs`).
+    block_on_wakers: BlockingMutex<Vec<std::task::Waker>>,
 }
 
 impl SchedulerShared {
@@ -98,6 +104,8 @@ impl SchedulerShared {
             core_waiters: BlockingMutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
+            panicked: AtomicBool::new(false),
+            block_on_wakers: BlockingMutex::new(Vec::new()),
         });
         match flavor {
             Flavor::MultiThread => (shared, cores),
@@ -134,8 +142,10 @@ impl SchedulerShared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let id = this.next_id();
+        this.task_spawned(id);
         // Three references: the JoinHandle, the queue entry, the owned list.
-        let raw = RawTask::new(future, context, this.clone(), this.next_id(), name, 3);
+        let raw = RawTask::new(future, context, this.clone(), id, name, 3);
         let join = JoinHandle::new(raw);
         let notified = Notified::from_raw(raw);
         if !this.owned.insert(raw) {
@@ -149,6 +159,28 @@ impl SchedulerShared {
             _ => this.push_remote(notified),
         });
         join
+    }
+
+    /// Runs the `on_task_spawn` hook, if any, for a task about to be created.
+    pub(crate) fn task_spawned(&self, id: Id) {
+        if let Some(hook) = &self.config.tuning.on_task_spawn {
+            hook(&crate::runtime::TaskMeta {
+                id,
+                _life: std::marker::PhantomData,
+            });
+        }
+    }
+
+    /// Runs the `on_task_terminate` hook, if any, for a task that finished; its panic is
+    /// caught, since it runs on the runtime's threads.
+    pub(crate) fn task_terminated(&self, id: Id) {
+        if let Some(hook) = &self.config.tuning.on_task_terminate {
+            let meta = crate::runtime::TaskMeta {
+                id,
+                _life: std::marker::PhantomData,
+            };
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&meta)));
+        }
     }
 
     /// Queues a task from a thread that is not one of this scheduler's workers.

@@ -38,8 +38,6 @@ use super::SchedulerShared;
 use crate::sync::{thread_local_const, Arc, LocalQueue, Steal, Stealer};
 use crate::task::raw::Notified;
 
-/// Ticks between checks of the global queue ahead of the local one.
-const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// Consecutive LIFO-slot picks allowed before the slot's task goes to the queue's back.
 const MAX_LIFO_STREAK: u8 = 3;
 /// Tasks a `current_thread` block_on runs between checks of its own future.
@@ -146,6 +144,9 @@ impl Core {
 
     /// Queues a task woken by the running task: it runs next on this worker.
     pub(crate) fn push_lifo(&self, shared: &SchedulerShared, task: Notified) {
+        if shared.config.tuning.disable_lifo_slot {
+            return self.push_back(shared, task);
+        }
         if let Some(previous) = self.lifo.replace(Some(task)) {
             self.local.push(previous);
             self.notify_if_stealable(shared);
@@ -202,7 +203,8 @@ impl Core {
     fn next_task(&self, shared: &SchedulerShared) -> Option<Notified> {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
-        if tick % GLOBAL_QUEUE_INTERVAL == 0 {
+        // `Builder::global_queue_interval` (default 61).
+        if tick % shared.config.tuning.global_queue_interval == 0 {
             self.requeue_deferred(shared);
             if let Some(task) = self.steal_injector_batch(shared) {
                 return Some(task);
@@ -298,7 +300,14 @@ impl Core {
             shared.notify_parked();
         }
         if !shared.is_shutdown() {
+            // `Builder::on_thread_park` / `on_thread_unpark`.
+            if let Some(hook) = &shared.config.tuning.on_thread_park {
+                hook();
+            }
             shared.remotes[self.index].parker.park();
+            if let Some(hook) = &shared.config.tuning.on_thread_unpark {
+                hook();
+            }
         }
         let searching = shared.idle.unpark_worker(self.index);
         self.is_searching.set(searching);

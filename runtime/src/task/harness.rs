@@ -114,6 +114,11 @@ fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()
                 cell,
                 Stage::Finished(Err(JoinError::panic(cell.header.id, payload))),
             );
+            let scheduler = &cell.header.scheduler;
+            if scheduler.shuts_down_on_panic() {
+                // `UnhandledPanic::ShutdownRuntime`; its drops' panics must not unwind here.
+                caught(|| scheduler.shutdown_after_panic());
+            }
             return Poll::Ready(());
         }
     };
@@ -203,6 +208,8 @@ fn set_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) {
 /// JoinHandle (or drop it), leave the owned list, drop the poller's reference.
 fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
     let state = &cell.header.state;
+    // `Builder::on_task_terminate`, before anyone can see the task finished.
+    cell.header.scheduler.task_terminated(cell.header.id);
     let detached = !state.load().is_join_interested();
     if detached {
         // Detached (JOIN_INTEREST never comes back): nobody will read the output, so it is
