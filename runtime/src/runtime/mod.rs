@@ -19,9 +19,11 @@ use crate::task::JoinHandle;
 mod builder;
 pub(crate) mod enter;
 mod handle;
+mod metrics;
 
 pub use builder::{Builder, TaskMeta, UnhandledPanic};
 pub use handle::{EnterGuard, Handle, Id, TryCurrentError};
+pub use metrics::RuntimeMetrics;
 
 /// A thread start/stop hook.
 pub(crate) type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;

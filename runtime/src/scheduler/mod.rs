@@ -28,6 +28,7 @@ use crate::task::raw::{Notified, RawTask, TaskName};
 use crate::task::{Id, JoinHandle};
 
 pub(crate) mod idle;
+pub(crate) mod metrics;
 pub(crate) mod owned;
 mod panic_shutdown;
 pub(crate) mod worker;
@@ -50,6 +51,8 @@ pub(crate) enum Flavor {
 pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Notified>,
     pub(crate) parker: Arc<Parker>,
+    /// Its counters (`metrics.rs`), written only by the worker.
+    pub(crate) metrics: metrics::WorkerMetrics,
 }
 
 /// Everything the threads of one runtime share; see the module docs.
@@ -89,6 +92,7 @@ impl SchedulerShared {
             .map(|core| Remote {
                 stealer: core.stealer(),
                 parker: Arc::new(Parker::new()),
+                metrics: metrics::WorkerMetrics::new(),
             })
             .collect();
         let blocking = BlockingPool::new(&config);
@@ -114,6 +118,12 @@ impl SchedulerShared {
                 (shared, Vec::new())
             }
         }
+    }
+
+    /// Tasks (and blocking jobs) spawned so far: ids are handed out from 1 in order.
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        // Relaxed: a statistic.
+        self.next_task_id.load(Ordering::Relaxed) - 1
     }
 
     /// A fresh task id.

@@ -54,6 +54,8 @@ pub(crate) struct Core {
     lifo_streak: Cell<u8>,
     is_searching: Cell<bool>,
     rng: Cell<u32>,
+    /// When this worker last woke (or started): busy time for `metrics.rs`.
+    busy_since: Cell<crate::sync::Instant>,
 }
 
 #[derive(Clone, Copy)]
@@ -135,6 +137,7 @@ impl Core {
             lifo_streak: Cell::new(0),
             is_searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+            busy_since: Cell::new(crate::sync::Instant::now()),
         }
     }
 
@@ -251,11 +254,16 @@ impl Core {
                 continue;
             }
             loop {
+                let before = self.local.len();
                 match shared.remotes[victim]
                     .stealer
                     .steal_batch_and_pop(&self.local)
                 {
-                    Steal::Success(task) => return Some(task),
+                    Steal::Success(task) => {
+                        let moved = self.local.len().saturating_sub(before) + 1;
+                        shared.remotes[self.index].metrics.stole(moved);
+                        return Some(task);
+                    }
                     Steal::Empty => break,
                     Steal::Retry => continue,
                 }
@@ -285,6 +293,7 @@ impl Core {
             // The last searcher found work; there may be more, so wake another.
             shared.notify_parked();
         }
+        shared.remotes[self.index].metrics.polled();
         task.run();
     }
 
@@ -293,6 +302,9 @@ impl Core {
     /// notified nobody (always so on a `current_thread` runtime, whose only worker never
     /// searches), so the work would otherwise wait for an unrelated wake.
     pub(crate) fn park(&self, shared: &SchedulerShared) {
+        shared.remotes[self.index]
+            .metrics
+            .parking(self.busy_since.get());
         let was_searching = self.is_searching.replace(false);
         shared.idle.transition_to_parked(self.index, was_searching);
         if shared.has_stealable_work() {
@@ -311,6 +323,7 @@ impl Core {
         }
         let searching = shared.idle.unpark_worker(self.index);
         self.is_searching.set(searching);
+        self.busy_since.set(crate::sync::Instant::now());
     }
 
     fn next_random(&self) -> u32 {
