@@ -81,6 +81,8 @@ pub(crate) struct Config {
     /// `ctxrt` crate by (for a crate that re-exports ctxrt, as tokio's `crate` argument);
     /// `None` means `::ctxrt`.
     pub(crate) crate_path: Option<syn::Path>,
+    /// `unhandled_panic = "shutdown_runtime"` was given (`"ignore"` is the default).
+    pub(crate) shutdown_on_panic: bool,
 }
 
 /// What `flavor` and `worker_threads` accept, appended to messages about malformed
@@ -109,10 +111,18 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
     let mut seen_worker_threads = false;
     let mut crate_path: Option<syn::Path> = None;
     let mut seen_crate = false;
+    let mut unhandled_panic: Option<bool> = None;
 
     for meta in metas {
         let name = meta.path();
         let name_span = name.span();
+        if name.is_ident("unhandled_panic") {
+            match parse_unhandled_panic(&meta, unhandled_panic.is_some()) {
+                Ok(shutdown) => unhandled_panic = Some(shutdown),
+                Err(err) => errors.push(err),
+            }
+            continue;
+        }
         let (label, seen) = if name.is_ident("flavor") {
             ("flavor", &mut seen_flavor)
         } else if name.is_ident("worker_threads") {
@@ -180,7 +190,38 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
         flavor,
         worker_threads: worker_threads.map(|(n, _)| n),
         crate_path,
+        shutdown_on_panic: unhandled_panic.unwrap_or(false),
     })
+}
+
+/// Parses `unhandled_panic = "ignore" | "shutdown_runtime"`: true for the latter.
+fn parse_unhandled_panic(meta: &Meta, seen: bool) -> syn::Result<bool> {
+    const EXPECTED: &str =
+        "write `unhandled_panic = \"shutdown_runtime\"` or `unhandled_panic = \"ignore\"`";
+    if seen {
+        return Err(syn::Error::new(
+            meta.path().span(),
+            "the `unhandled_panic` attribute is given twice; give it once",
+        ));
+    }
+    let Meta::NameValue(name_value) = meta else {
+        return Err(syn::Error::new(
+            meta.span(),
+            format!("the `unhandled_panic` attribute takes a value; {EXPECTED}"),
+        ));
+    };
+    match &name_value.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) if lit.value() == "shutdown_runtime" => Ok(true),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) if lit.value() == "ignore" => Ok(false),
+        other => Err(syn::Error::new(
+            other.span(),
+            format!("unknown `unhandled_panic` value; {EXPECTED}"),
+        )),
+    }
 }
 
 /// The value of `name = value`, or an error saying the argument needs one.
@@ -351,6 +392,7 @@ mod tests {
                 flavor: Flavor::MultiThread,
                 worker_threads: None,
                 crate_path: None,
+                shutdown_on_panic: false,
             }
         );
     }
@@ -364,8 +406,34 @@ mod tests {
                 flavor: Flavor::CurrentThread,
                 worker_threads: None,
                 crate_path: None,
+                shutdown_on_panic: false,
             }
         );
+    }
+
+    #[test]
+    fn unhandled_panic_is_parsed_and_checked() {
+        let on = parse(
+            quote!(unhandled_panic = "shutdown_runtime"),
+            EntryKind::Test,
+        );
+        assert!(on.shutdown_on_panic);
+        let off = parse(
+            quote!(flavor = "multi_thread", unhandled_panic = "ignore"),
+            EntryKind::Test,
+        );
+        assert!(!off.shutdown_on_panic);
+        let bad = parse_config(quote!(unhandled_panic = "abort"), EntryKind::Test).unwrap_err();
+        assert!(
+            bad.to_string().contains("unknown `unhandled_panic` value"),
+            "{bad}"
+        );
+        let twice = parse_config(
+            quote!(unhandled_panic = "ignore", unhandled_panic = "ignore"),
+            EntryKind::Test,
+        )
+        .unwrap_err();
+        assert!(twice.to_string().contains("given twice"), "{twice}");
     }
 
     #[test]
@@ -382,6 +450,7 @@ mod tests {
             flavor: Flavor::MultiThread,
             worker_threads: Some(2),
             crate_path: None,
+            shutdown_on_panic: false,
         };
         let a = parse(
             quote!(flavor = "multi_thread", worker_threads = 2),

@@ -248,9 +248,13 @@ fn builder_call(config: &Config, span: Span) -> TokenStream {
         .crate_path
         .as_ref()
         .map_or_else(|| quote_spanned!(span=> ::ctxrt), ToTokens::to_token_stream);
+    let unhandled_panic = config.shutdown_on_panic.then(|| {
+        quote_spanned!(span=> .unhandled_panic(#krate::runtime::UnhandledPanic::ShutdownRuntime))
+    });
     quote_spanned! {span=>
         #krate::runtime::Builder::#constructor()
             #worker_threads
+            #unhandled_panic
     }
 }
 

@@ -157,6 +157,11 @@ impl BlockingPool {
     pub(crate) fn num_threads(&self) -> usize {
         self.inner.lock().threads
     }
+
+    /// Jobs waiting for a thread (`RuntimeMetrics::blocking_queue_depth`).
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.inner.lock().queue.len()
+    }
 }
 
 fn blocking_thread(handle: Handle) {

@@ -230,18 +230,35 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    spawn_named(future, None)
+}
+
+/// [`spawn`] with a name (`task::Builder`).
+#[track_caller]
+pub(crate) fn spawn_named<F>(
+    future: F,
+    name: Option<Box<task::raw::TaskName>>,
+) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     let context = Context::inherited();
-    // On a worker, its scheduler is at hand without touching the handle's refcount.
-    let mut args = Some((future, context));
+    // On a worker, its scheduler is at hand without touching the handle's refcount,
+    // unless another runtime was entered inside the task: the entered handle wins.
+    let mut args = Some((future, context, name));
     let spawned = scheduler::with_current_worker(|worker| {
         let (shared, _) = worker?;
-        let (future, context) = args.take()?;
-        Some(SchedulerShared::spawn(shared, future, context))
+        if !runtime::enter::current_is(shared) {
+            return None;
+        }
+        let (future, context, name) = args.take()?;
+        Some(SchedulerShared::spawn_named(shared, future, context, name))
     });
     match (spawned, args) {
         (Some(join), _) => join,
-        (None, Some((future, context))) => runtime::with_current_scheduler(|shared| {
-            SchedulerShared::spawn(shared, future, context)
+        (None, Some((future, context, name))) => runtime::with_current_scheduler(|shared| {
+            SchedulerShared::spawn_named(shared, future, context, name)
         }),
         (None, None) => unreachable!("the future is only taken when the spawn happens"),
     }

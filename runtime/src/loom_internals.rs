@@ -51,6 +51,7 @@ impl ModelScheduler {
             keep_alive: Duration::from_secs(1),
             on_thread_start: None,
             on_thread_stop: None,
+            tuning: Default::default(),
         };
         let (shared, cores) = SchedulerShared::new(Flavor::MultiThread, workers, config);
         let workers = cores

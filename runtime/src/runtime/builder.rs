@@ -6,8 +6,12 @@ use std::sync::Arc as StdArc;
 use std::time::Duration;
 
 use super::{Config, Handle, Hook, Runtime};
+
+mod tuning;
 use crate::scheduler::{worker, Flavor, SchedulerShared};
 use crate::sync;
+pub(crate) use tuning::Tuning;
+pub use tuning::{TaskMeta, UnhandledPanic};
 
 /// Configures a runtime; methods chain on `&mut Builder`, then [`Builder::build`].
 ///
@@ -36,6 +40,8 @@ pub struct Builder {
     keep_alive: Duration,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
+    /// Scheduler knobs and hooks (`builder/tuning.rs`).
+    tuning: Tuning,
 }
 
 /// The environment variable that sets the default number of worker threads.
@@ -52,6 +58,7 @@ impl Builder {
             keep_alive: Duration::from_secs(10),
             on_thread_start: None,
             on_thread_stop: None,
+            tuning: Tuning::default(),
         }
     }
 
@@ -242,6 +249,7 @@ impl Builder {
             keep_alive: self.keep_alive,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
+            tuning: self.tuning.clone(),
         };
         let (shared, cores) = SchedulerShared::new(self.flavor, num_workers, config);
         let handle = Handle { shared };
@@ -304,6 +312,7 @@ impl fmt::Debug for Builder {
             .field("thread_stack_size", &self.stack_size)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.keep_alive)
+            .field("tuning", &self.tuning)
             .finish_non_exhaustive()
     }
 }

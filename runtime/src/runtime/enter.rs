@@ -123,6 +123,19 @@ pub(crate) fn current_handle() -> Option<Handle> {
         .flatten()
 }
 
+/// Whether this thread's current handle is `scheduler`'s: false under a `Runtime::enter`
+/// of another runtime, which wins over the worker this thread is (as in tokio).
+pub(crate) fn current_is(scheduler: &crate::sync::Arc<crate::scheduler::SchedulerShared>) -> bool {
+    CURRENT
+        .try_with(|current| {
+            current
+                .borrow()
+                .as_ref()
+                .is_some_and(|handle| crate::sync::Arc::ptr_eq(&handle.shared, scheduler))
+        })
+        .unwrap_or(false)
+}
+
 /// Whether this thread is driving a runtime now (a worker, or inside `block_on`): async
 /// code runs here, so it must not block.
 pub(crate) fn is_driving() -> bool {

@@ -10,7 +10,7 @@ use super::enter;
 use crate::blocking::BlockingJob;
 use crate::scheduler::{worker, Flavor, SchedulerShared};
 use crate::sync::Arc;
-use crate::task::raw::{Notified, RawTask};
+use crate::task::raw::{Notified, RawTask, TaskName};
 use crate::task::JoinHandle;
 
 /// A reference to a runtime: spawn onto it, or block on it, from any thread.
@@ -80,7 +80,49 @@ impl fmt::Debug for EnterGuard<'_> {
     }
 }
 
+/// A runtime's id: unique among the runtimes alive at the same time (one may be reused
+/// after its runtime is dropped), as tokio's `runtime::Id`.
+///
+/// # Examples
+///
+/// ```
+/// let a = ctxrt::runtime::Runtime::new().unwrap();
+/// let b = ctxrt::runtime::Runtime::new().unwrap();
+/// assert_ne!(a.handle().id(), b.handle().id());
+/// assert_eq!(a.handle().id(), a.handle().clone().id());
+/// println!("runtime {}", a.handle().id());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(u64);
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
+    }
+}
+
 impl Handle {
+    /// This runtime's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let inside = rt.block_on(async { ctxrt::runtime::Handle::current().id() });
+    /// assert_eq!(inside, rt.handle().id());
+    /// ```
+    pub fn id(&self) -> Id {
+        // The scheduler's address: unique while it lives, which is while this runtime
+        // (or any handle to it) does.
+        Id(Arc::as_ptr(&self.shared) as usize as u64)
+    }
+
     /// The runtime this thread is in.
     ///
     /// # Panics
@@ -152,13 +194,29 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        self.spawn_blocking_named(f, None)
+    }
+
+    /// `spawn_blocking` with a name (`task::Builder`).
+    pub(crate) fn spawn_blocking_named<F, R>(
+        &self,
+        f: F,
+        name: Option<Box<TaskName>>,
+    ) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
         let context = Context::inherited();
+        let id = self.shared.next_id();
+        self.shared.task_spawned(id);
         // Two references: the JoinHandle and the pool's queue entry.
         let raw = RawTask::new(
             BlockingJob::new(f),
             context,
             self.shared.clone(),
-            self.shared.next_id(),
+            id,
+            name,
             2,
         );
         let join = JoinHandle::new(raw);
@@ -184,6 +242,34 @@ impl Handle {
         let _driving = enter::enter_driving();
         let _current = enter::set_current_handle(self.clone());
         let mut context = Context::current();
+        // The future gets a task's cooperative budget on each poll, so a loop over ready
+        // JoinHandles in it yields to the tasks (issue 12, behaviour 4).
+        let mut future = std::pin::pin!(future);
+        let shared = &self.shared;
+        let watch_panics = shared.shuts_down_on_panic();
+        let mut registered: Option<std::task::Waker> = None;
+        let future = std::future::poll_fn(move |cx| {
+            if watch_panics {
+                // `UnhandledPanic::ShutdownRuntime` (scheduler/panic_shutdown.rs).
+                if shared.panicked() {
+                    if let Some(waker) = registered.take() {
+                        shared.deregister_block_on(&waker);
+                    }
+                    panic_after_task_panic();
+                }
+                if !registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    shared.register_block_on(cx.waker());
+                    registered = Some(cx.waker().clone());
+                }
+            }
+            let polled = crate::task::coop::budgeted(|| future.as_mut().poll(cx));
+            if polled.is_ready() {
+                if let Some(waker) = registered.take() {
+                    shared.deregister_block_on(&waker);
+                }
+            }
+            polled
+        });
         let future = std::pin::pin!(future);
         let output = match self.shared.flavor {
             Flavor::CurrentThread => {
@@ -244,6 +330,17 @@ impl Handle {
     pub fn num_blocking_threads(&self) -> usize {
         self.shared.blocking.num_threads()
     }
+}
+
+/// `block_on` on a runtime that a task's panic shut down.
+#[cold]
+#[track_caller]
+fn panic_after_task_panic() -> ! {
+    panic!(
+        "a spawned task panicked and the runtime is configured to shut down on unhandled \
+         panic (Builder::unhandled_panic(UnhandledPanic::ShutdownRuntime)); the task's panic \
+         message was printed above"
+    )
 }
 
 impl fmt::Debug for Handle {

@@ -19,9 +19,11 @@ use crate::task::JoinHandle;
 mod builder;
 pub(crate) mod enter;
 mod handle;
+mod metrics;
 
-pub use builder::Builder;
-pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use builder::{Builder, TaskMeta, UnhandledPanic};
+pub use handle::{EnterGuard, Handle, Id, TryCurrentError};
+pub use metrics::RuntimeMetrics;
 
 /// A thread start/stop hook.
 pub(crate) type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
@@ -35,6 +37,8 @@ pub(crate) struct Config {
     pub(crate) keep_alive: Duration,
     pub(crate) on_thread_start: Option<Hook>,
     pub(crate) on_thread_stop: Option<Hook>,
+    /// Scheduler knobs and hooks.
+    pub(crate) tuning: builder::Tuning,
 }
 
 /// The ctxrt runtime: a work-stealing executor whose tasks each own a context snapshot.
@@ -179,6 +183,32 @@ impl Runtime {
     /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout));
+    }
+
+    /// Shuts down without waiting for anything: unfinished tasks are cancelled (their
+    /// futures dropped here), the workers are told to stop and left to exit on their own,
+    /// and blocking jobs run on, detached. Unlike dropping a runtime, this may be called
+    /// anywhere, inside async code and on the runtime's own threads included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let outer = ctxrt::runtime::Runtime::new().unwrap();
+    /// outer.block_on(async {
+    ///     let inner = ctxrt::runtime::Runtime::new().unwrap();
+    ///     inner.spawn(std::future::pending::<()>());
+    ///     // Dropping `inner` here would block async code; this does not.
+    ///     inner.shutdown_background();
+    /// });
+    /// ```
+    pub fn shutdown_background(mut self) {
+        {
+            // Cancelled futures are dropped here; spawns in their drops go to this runtime.
+            let _enter = self.handle.enter();
+            self.handle.shared.shutdown(Some(Duration::ZERO));
+        }
+        // Detached: they exit once they see the shutdown flag.
+        self.workers.clear();
     }
 
     fn shutdown(&mut self, timeout: Option<Duration>) {

@@ -24,11 +24,13 @@ use ctxrt_context::Context;
 use crate::blocking::BlockingPool;
 use crate::runtime::Config;
 use crate::sync::{Arc, AtomicBool, AtomicU64, BlockingMutex, Injector, Ordering, Steal, Stealer};
-use crate::task::raw::{Notified, RawTask};
+use crate::task::raw::{Notified, RawTask, TaskName};
 use crate::task::{Id, JoinHandle};
 
 pub(crate) mod idle;
+pub(crate) mod metrics;
 pub(crate) mod owned;
+mod panic_shutdown;
 pub(crate) mod worker;
 
 use idle::{Idle, Parker};
@@ -49,6 +51,8 @@ pub(crate) enum Flavor {
 pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Notified>,
     pub(crate) parker: Arc<Parker>,
+    /// Its counters (`metrics.rs`), written only by the worker.
+    pub(crate) metrics: metrics::WorkerMetrics,
 }
 
 /// Everything the threads of one runtime share; see the module docs.
@@ -67,6 +71,11 @@ pub(crate) struct SchedulerShared {
     pub(crate) core_waiters: BlockingMutex<Vec<Arc<BlockOnSignal>>>,
     shutdown: AtomicBool,
     next_task_id: AtomicU64,
+    /// A task's panic shut the runtime down (`panic_shutdown.rs`).
+    panicked: AtomicBool,
+    /// The wakers of the `block_on`s in progress, kept only with
+    /// `UnhandledPanic::ShutdownRuntime` (`panic_shutdown.rs`).
+    block_on_wakers: BlockingMutex<Vec<std::task::Waker>>,
 }
 
 impl SchedulerShared {
@@ -83,6 +92,7 @@ impl SchedulerShared {
             .map(|core| Remote {
                 stealer: core.stealer(),
                 parker: Arc::new(Parker::new()),
+                metrics: metrics::WorkerMetrics::new(),
             })
             .collect();
         let blocking = BlockingPool::new(&config);
@@ -98,6 +108,8 @@ impl SchedulerShared {
             core_waiters: BlockingMutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             next_task_id: AtomicU64::new(1),
+            panicked: AtomicBool::new(false),
+            block_on_wakers: BlockingMutex::new(Vec::new()),
         });
         match flavor {
             Flavor::MultiThread => (shared, cores),
@@ -106,6 +118,12 @@ impl SchedulerShared {
                 (shared, Vec::new())
             }
         }
+    }
+
+    /// Tasks (and blocking jobs) spawned so far: ids are handed out from 1 in order.
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        // Relaxed: a statistic.
+        self.next_task_id.load(Ordering::Relaxed) - 1
     }
 
     /// A fresh task id.
@@ -120,8 +138,24 @@ impl SchedulerShared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        Self::spawn_named(this, future, context, None)
+    }
+
+    /// Spawns an async task running in `context`, with a name (`task::Builder`).
+    pub(crate) fn spawn_named<F>(
+        this: &Arc<Self>,
+        future: F,
+        context: Context,
+        name: Option<Box<TaskName>>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let id = this.next_id();
+        this.task_spawned(id);
         // Three references: the JoinHandle, the queue entry, the owned list.
-        let raw = RawTask::new(future, context, this.clone(), this.next_id(), 3);
+        let raw = RawTask::new(future, context, this.clone(), id, name, 3);
         let join = JoinHandle::new(raw);
         let notified = Notified::from_raw(raw);
         if !this.owned.insert(raw) {
@@ -135,6 +169,28 @@ impl SchedulerShared {
             _ => this.push_remote(notified),
         });
         join
+    }
+
+    /// Runs the `on_task_spawn` hook, if any, for a task about to be created.
+    pub(crate) fn task_spawned(&self, id: Id) {
+        if let Some(hook) = &self.config.tuning.on_task_spawn {
+            hook(&crate::runtime::TaskMeta {
+                id,
+                _life: std::marker::PhantomData,
+            });
+        }
+    }
+
+    /// Runs the `on_task_terminate` hook, if any, for a task that finished; its panic is
+    /// caught, since it runs on the runtime's threads.
+    pub(crate) fn task_terminated(&self, id: Id) {
+        if let Some(hook) = &self.config.tuning.on_task_terminate {
+            let meta = crate::runtime::TaskMeta {
+                id,
+                _life: std::marker::PhantomData,
+            };
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&meta)));
+        }
     }
 
     /// Queues a task from a thread that is not one of this scheduler's workers.

@@ -38,8 +38,6 @@ use super::SchedulerShared;
 use crate::sync::{thread_local_const, Arc, LocalQueue, Steal, Stealer};
 use crate::task::raw::Notified;
 
-/// Ticks between checks of the global queue ahead of the local one.
-const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// Consecutive LIFO-slot picks allowed before the slot's task goes to the queue's back.
 const MAX_LIFO_STREAK: u8 = 3;
 /// Tasks a `current_thread` block_on runs between checks of its own future.
@@ -56,6 +54,8 @@ pub(crate) struct Core {
     lifo_streak: Cell<u8>,
     is_searching: Cell<bool>,
     rng: Cell<u32>,
+    /// When this worker last woke (or started): busy time for `metrics.rs`.
+    busy_since: Cell<crate::sync::Instant>,
 }
 
 #[derive(Clone, Copy)]
@@ -137,6 +137,7 @@ impl Core {
             lifo_streak: Cell::new(0),
             is_searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+            busy_since: Cell::new(crate::sync::Instant::now()),
         }
     }
 
@@ -146,6 +147,9 @@ impl Core {
 
     /// Queues a task woken by the running task: it runs next on this worker.
     pub(crate) fn push_lifo(&self, shared: &SchedulerShared, task: Notified) {
+        if shared.config.tuning.disable_lifo_slot {
+            return self.push_back(shared, task);
+        }
         if let Some(previous) = self.lifo.replace(Some(task)) {
             self.local.push(previous);
             self.notify_if_stealable(shared);
@@ -202,7 +206,8 @@ impl Core {
     fn next_task(&self, shared: &SchedulerShared) -> Option<Notified> {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
-        if tick % GLOBAL_QUEUE_INTERVAL == 0 {
+        // `Builder::global_queue_interval` (default 61).
+        if tick % shared.config.tuning.global_queue_interval == 0 {
             self.requeue_deferred(shared);
             if let Some(task) = self.steal_injector_batch(shared) {
                 return Some(task);
@@ -249,11 +254,16 @@ impl Core {
                 continue;
             }
             loop {
+                let before = self.local.len();
                 match shared.remotes[victim]
                     .stealer
                     .steal_batch_and_pop(&self.local)
                 {
-                    Steal::Success(task) => return Some(task),
+                    Steal::Success(task) => {
+                        let moved = self.local.len().saturating_sub(before) + 1;
+                        shared.remotes[self.index].metrics.stole(moved);
+                        return Some(task);
+                    }
                     Steal::Empty => break,
                     Steal::Retry => continue,
                 }
@@ -283,6 +293,7 @@ impl Core {
             // The last searcher found work; there may be more, so wake another.
             shared.notify_parked();
         }
+        shared.remotes[self.index].metrics.polled();
         task.run();
     }
 
@@ -291,6 +302,9 @@ impl Core {
     /// notified nobody (always so on a `current_thread` runtime, whose only worker never
     /// searches), so the work would otherwise wait for an unrelated wake.
     pub(crate) fn park(&self, shared: &SchedulerShared) {
+        shared.remotes[self.index]
+            .metrics
+            .parking(self.busy_since.get());
         let was_searching = self.is_searching.replace(false);
         shared.idle.transition_to_parked(self.index, was_searching);
         if shared.has_stealable_work() {
@@ -298,10 +312,18 @@ impl Core {
             shared.notify_parked();
         }
         if !shared.is_shutdown() {
+            // `Builder::on_thread_park` / `on_thread_unpark`.
+            if let Some(hook) = &shared.config.tuning.on_thread_park {
+                hook();
+            }
             shared.remotes[self.index].parker.park();
+            if let Some(hook) = &shared.config.tuning.on_thread_unpark {
+                hook();
+            }
         }
         let searching = shared.idle.unpark_worker(self.index);
         self.is_searching.set(searching);
+        self.busy_since.set(crate::sync::Instant::now());
     }
 
     fn next_random(&self) -> u32 {

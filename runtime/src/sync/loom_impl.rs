@@ -133,6 +133,10 @@ impl<T> Stealer<T> {
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.lock().is_empty()
     }
+
+    pub(crate) fn len(&self) -> usize {
+        self.queue.lock().len()
+    }
 }
 
 /// The global queue: a `BlockingMutex<VecDeque>` stand-in for crossbeam's injector.
@@ -172,6 +176,10 @@ impl<T> Injector<T> {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.lock().is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.queue.lock().len()
     }
 }
 

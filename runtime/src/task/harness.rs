@@ -114,6 +114,11 @@ fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()
                 cell,
                 Stage::Finished(Err(JoinError::panic(cell.header.id, payload))),
             );
+            let scheduler = &cell.header.scheduler;
+            if scheduler.shuts_down_on_panic() {
+                // `UnhandledPanic::ShutdownRuntime`; its drops' panics must not unwind here.
+                caught(|| scheduler.shutdown_after_panic());
+            }
             return Poll::Ready(());
         }
     };
@@ -187,7 +192,7 @@ fn in_context<F: Future, R>(cell: &Cell<F>, f: impl FnOnce() -> R) -> R {
     cell.context.with_mut(|context| {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
         let context = unsafe { &mut *context };
-        context.run(f)
+        super::id::with_task_id(cell.header.id, || context.run(f))
     })
 }
 
@@ -203,6 +208,8 @@ fn set_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) {
 /// JoinHandle (or drop it), leave the owned list, drop the poller's reference.
 fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
     let state = &cell.header.state;
+    // `Builder::on_task_terminate`, before anyone can see the task finished.
+    cell.header.scheduler.task_terminated(cell.header.id);
     let detached = !state.load().is_join_interested();
     if detached {
         // Detached (JOIN_INTEREST never comes back): nobody will read the output, so it is
@@ -211,23 +218,28 @@ fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
         // thread.
         discard(in_context_caught(cell, || set_stage(cell, Stage::Consumed)));
     }
-    // Release the task's bindings now rather than when the last handle goes, and before
-    // COMPLETE is published: whoever the JoinHandle wakes must find them released
-    // (step 5 in task/mod.rs).
-    let context = cell.context.with_mut(|context| {
+    // The context is taken out while still RUNNING (rule 1) but released only after
+    // COMPLETE is published: a JoinHandle dropped between the check above and that
+    // publication leaves the output to us (rule 3), and it must be dropped inside the
+    // task's context too (issue 8, defect 9), so the context must still exist then. It is
+    // released before the JoinHandle is woken, so whoever that wakes finds the task's
+    // bindings released (step 5 in task/mod.rs).
+    let mut context = cell.context.with_mut(|context| {
         // SAFETY: still RUNNING: exclusive access to the context (rule 1).
         mem::take(unsafe { &mut *context })
     });
-    drop_context(context);
     let prev = state.transition_to_complete();
-    if !prev.is_join_interested() {
-        if !detached {
-            // The JoinHandle was dropped after the check above, while the context was
-            // being released: the output is ours to drop (rule 3). The task's context is
-            // gone, so it is dropped in a fresh one: its sets still cannot land here.
-            caught(|| Context::new().run(|| set_stage(cell, Stage::Consumed)));
-        }
-    } else if prev.is_join_waker_set() {
+    if !prev.is_join_interested() && !detached {
+        // The JoinHandle was dropped after the check above: the output is ours to drop
+        // (rule 3), inside the task's context, its panics caught.
+        discard(panic::catch_unwind(AssertUnwindSafe(|| {
+            super::id::with_task_id(cell.header.id, || {
+                context.run(|| set_stage(cell, Stage::Consumed))
+            })
+        })));
+    }
+    drop_context(context);
+    if prev.is_join_interested() && prev.is_join_waker_set() {
         cell.join_waker.with(|waker| {
             // SAFETY: JOIN_WAKER was set when COMPLETE was published, so the JoinHandle
             // can no longer write the field; we only read it (rule 4).

@@ -6,8 +6,8 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{self, Poll};
 
-use super::raw::{Notified, RawTask};
-use super::{coop, Id, JoinError};
+use super::raw::RawTask;
+use super::{coop, AbortHandle, Id, JoinError};
 
 /// An owned permission to await a task's output; dropping it detaches the task.
 ///
@@ -66,9 +66,39 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        if self.raw.header().state.transition_to_notified_and_cancel() {
-            crate::scheduler::schedule(Notified::from_raw(self.raw));
-        }
+        super::abort::abort_task(self.raw);
+    }
+
+    /// A clonable, `Send + Sync` handle that can abort this task (but not read its output),
+    /// e.g. from another thread or a `Drop` guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let handle = rt.spawn(std::future::pending::<()>());
+    /// let abort = handle.abort_handle();
+    /// assert_eq!(abort.id(), handle.id());
+    /// abort.abort();
+    /// assert!(rt.block_on(handle).unwrap_err().is_cancelled());
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle::new(self.raw)
+    }
+
+    /// The task's name, if it was spawned with one ([`Builder::name`](super::Builder::name)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let handle = ctxrt::task::Builder::new().name("flusher").spawn(async {}).unwrap();
+    /// assert_eq!(handle.name(), Some("flusher"));
+    /// assert_eq!(ctxrt::spawn(async {}).name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.raw.header().name.as_deref().map(|name| &*name.0)
     }
 
     /// True once the task has finished (output stored, panicked or cancelled).
@@ -132,9 +162,11 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle")
-            .field("id", &self.id)
-            .field("finished", &self.is_finished())
-            .finish()
+        let mut debug = f.debug_struct("JoinHandle");
+        debug.field("id", &self.id);
+        if let Some(name) = self.name() {
+            debug.field("name", &name);
+        }
+        debug.field("finished", &self.is_finished()).finish()
     }
 }

@@ -18,7 +18,8 @@ use std::future::Future;
 use std::task::{self, Poll, Waker};
 
 use super::waker::{arc_waker, ArcWake};
-use super::{coop, JoinError, JoinHandle};
+use super::{coop, AbortHandle, JoinError, JoinHandle};
+use crate::runtime::Handle;
 use crate::sync::{Arc, AtomicBool, BlockingMutex, Ordering};
 
 /// A collection of spawned tasks, awaited in the order they finish.
@@ -145,7 +146,7 @@ impl<T> JoinSet<T> {
     }
 
     /// Spawns `future` on the current runtime (like [`crate::spawn`], inheriting the
-    /// caller's context) and adds it to the set.
+    /// caller's context) and adds it to the set; returns a handle that can abort it.
     ///
     /// # Panics
     ///
@@ -162,15 +163,78 @@ impl<T> JoinSet<T> {
     /// });
     /// ```
     #[track_caller]
-    pub fn spawn<F>(&mut self, future: F)
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        self.insert(crate::spawn(future));
+        self.insert(crate::spawn(future))
     }
 
-    /// Adds an already spawned task to the set.
+    /// Spawns `future` on the runtime of `handle` (like [`Handle::spawn`]) and adds it to
+    /// the set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let mut set = ctxrt::task::JoinSet::new();
+    /// set.spawn_on(async { 4 }, rt.handle());
+    /// assert_eq!(rt.block_on(set.join_next()).unwrap().unwrap(), 4);
+    /// ```
+    pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(handle.spawn(future))
+    }
+
+    /// Runs `f` on the current runtime's blocking pool (like [`crate::spawn_blocking`])
+    /// and adds the job to the set.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, like [`crate::spawn_blocking`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = ctxrt::task::JoinSet::new();
+    ///     set.spawn_blocking(|| 6);
+    ///     assert_eq!(set.join_next().await.unwrap().unwrap(), 6);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(crate::spawn_blocking(f))
+    }
+
+    /// Runs `f` on the blocking pool of `handle`'s runtime and adds the job to the set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let mut set = ctxrt::task::JoinSet::new();
+    /// set.spawn_blocking_on(|| 8, rt.handle());
+    /// assert_eq!(rt.block_on(set.join_next()).unwrap().unwrap(), 8);
+    /// ```
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.insert(handle.spawn_blocking(f))
+    }
+
+    /// Adds an already spawned task to the set; returns a handle that can abort it.
     ///
     /// # Examples
     ///
@@ -182,7 +246,8 @@ impl<T> JoinSet<T> {
     ///     assert_eq!(set.join_next().await.unwrap().unwrap(), 5);
     /// });
     /// ```
-    pub fn insert(&mut self, handle: JoinHandle<T>) {
+    pub fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+        let abort = handle.abort_handle();
         let slot = self.free.pop().unwrap_or(self.entries.len());
         // Queued from the start (invariant 2).
         let notify = Arc::new(EntryNotify {
@@ -202,6 +267,7 @@ impl<T> JoinSet<T> {
             self.entries[slot] = Some(entry);
         }
         self.len += 1;
+        abort
     }
 
     /// Waits for the next task to finish; `None` when the set is empty.
@@ -219,26 +285,110 @@ impl<T> JoinSet<T> {
         std::future::poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
+    /// Takes the output of a task that has finished, if one has, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let mut set = ctxrt::task::JoinSet::new();
+    /// set.spawn_on(async { 1 }, rt.handle());
+    /// let output = loop {
+    ///     if let Some(result) = set.try_join_next() {
+    ///         break result.unwrap();
+    ///     }
+    ///     std::thread::yield_now();
+    /// };
+    /// assert_eq!(output, 1);
+    /// assert!(set.try_join_next().is_none());
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        if self.len == 0 {
+            return None;
+        }
+        self.next_finished(None)
+    }
+
+    /// Waits for every task and returns their outputs, in the order they finished.
+    ///
+    /// # Panics
+    ///
+    /// If a task panicked (its panic is resumed here) or was cancelled; the tasks still
+    /// in the set are then aborted, as the set is dropped. Use [`join_next`] to handle
+    /// those cases yourself.
+    ///
+    /// [`join_next`]: JoinSet::join_next
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let mut outputs = rt.block_on(async {
+    ///     let set: ctxrt::task::JoinSet<u32> = (1..=3).map(|i| async move { i * 10 }).collect();
+    ///     set.join_all().await
+    /// });
+    /// outputs.sort();
+    /// assert_eq!(outputs, [10, 20, 30]);
+    /// ```
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len());
+        while let Some(result) = self.join_next().await {
+            match result {
+                Ok(output) => outputs.push(output),
+                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                Err(err) => panic!("JoinSet::join_all: a task did not finish: {err}"),
+            }
+        }
+        outputs
+    }
+
+    /// Aborts every task and waits for them all to finish (their outputs are dropped).
+    /// The set is empty afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = ctxrt::task::JoinSet::new();
+    ///     let abort = set.spawn(std::future::pending::<()>());
+    ///     set.shutdown().await;
+    ///     assert!(set.is_empty());
+    ///     assert!(abort.is_finished());
+    /// });
+    /// ```
+    pub async fn shutdown(&mut self) {
+        self.abort_all();
+        while self.join_next().await.is_some() {}
+    }
+
     fn poll_join_next(&mut self, cx: &mut task::Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         if self.len == 0 {
             return Poll::Ready(None);
         }
         std::task::ready!(coop::poll_proceed(cx));
+        match self.next_finished(Some(cx.waker())) {
+            Some(result) => Poll::Ready(Some(result)),
+            None => Poll::Pending,
+        }
+    }
+
+    /// Polls the entries on the ready list until one gives its output. If the list runs
+    /// dry, registers `waker` (if any) to be woken by the next completion: under the
+    /// list's lock, so a wake after the last pop finds it.
+    fn next_finished(&mut self, waker: Option<&Waker>) -> Option<Result<T, JoinError>> {
         loop {
             let slot = {
                 let mut ready = self.ready.inner.lock();
                 match ready.slots.pop_front() {
                     Some(slot) => slot,
                     None => {
-                        // Under the lock: a wake after the pop above finds this waker.
-                        if !ready
-                            .waker
-                            .as_ref()
-                            .is_some_and(|w| w.will_wake(cx.waker()))
-                        {
-                            ready.waker = Some(cx.waker().clone());
+                        if let Some(waker) = waker {
+                            if !ready.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                                ready.waker = Some(waker.clone());
+                            }
                         }
-                        return Poll::Pending;
+                        return None;
                     }
                 }
             };
@@ -251,7 +401,7 @@ impl<T> JoinSet<T> {
             let mut entry_cx = task::Context::from_waker(&entry.waker);
             if let Poll::Ready(result) = entry.handle.poll_output(&mut entry_cx) {
                 self.remove(slot);
-                return Poll::Ready(Some(result));
+                return Some(result);
             }
         }
     }
@@ -297,6 +447,63 @@ impl<T> JoinSet<T> {
         self.free.clear();
         self.len = 0;
         self.ready.inner.lock().slots.clear();
+    }
+}
+
+/// Spawns each future (as [`JoinSet::spawn`]) into the set.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let mut set = ctxrt::task::JoinSet::new();
+///     set.extend((0..4).map(|i| async move { i }));
+///     assert_eq!(set.len(), 4);
+///     set.shutdown().await;
+/// });
+/// ```
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for future in iter {
+            self.spawn(future);
+        }
+    }
+}
+
+/// Spawns each future (as [`JoinSet::spawn`]) into a new set.
+///
+/// # Panics
+///
+/// Outside a runtime, like [`crate::spawn`].
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::task::JoinSet;
+///
+/// let rt = ctxrt::runtime::Runtime::new().unwrap();
+/// let total: u32 = rt.block_on(async {
+///     let set: JoinSet<u32> = (1..=4).map(|i| async move { i }).collect();
+///     set.join_all().await.into_iter().sum()
+/// });
+/// assert_eq!(total, 10);
+/// ```
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Self {
+        let mut set = JoinSet::new();
+        set.extend(iter);
+        set
     }
 }
 

@@ -23,9 +23,10 @@
 //!    unless the task is running (then the poller re-queues it once, after step 3:
 //!    `TransitionToIdle::OkNotified`, so it is never queued before its context is stored).
 //! 5. `Ready` or a panic: the future is dropped inside the context, the output (or
-//!    `JoinError`) stored (a detached task's output dropped, inside the context too), the
-//!    context dropped, `State::transition_to_complete` publishes
-//!    it and wakes the JoinHandle (`harness::complete`); the task leaves the owned list.
+//!    `JoinError`) stored (a detached task's output dropped, inside the context too),
+//!    `State::transition_to_complete` publishes it, the context is dropped (after the
+//!    output, inside it, if the JoinHandle went during the completion) and the JoinHandle
+//!    woken (`harness::complete`); the task leaves the owned list.
 //! 6. `JoinHandle::abort` sets `CANCELLED` (re-queueing an idle task); runtime shutdown
 //!    claims idle tasks with `State::transition_to_shutdown`. Either way the future is
 //!    dropped in its context and the JoinHandle gets a cancelled `JoinError`.
@@ -37,7 +38,7 @@
 //!    `transition_to_shutdown`) touches the future stage and the context, until it clears
 //!    `RUNNING` or sets `COMPLETE`.
 //! 2. Every use of a task pointer is backed by a reference the user holds: the JoinHandle,
-//!    a queued `Notified`, a `Waker`, or the owned list. The cell is freed by whoever drops
+//!    an `AbortHandle`, a queued `Notified`, a `Waker`, or the owned list. The cell is freed by whoever drops
 //!    the last one, and by nobody else.
 //! 3. After `COMPLETE`, the output belongs to the JoinHandle if `JOIN_INTEREST` was set at
 //!    completion (it reads or drops it); otherwise the completer drops it.
@@ -49,15 +50,22 @@
 //!    A waker kept until the cell is freed could hold the very task that holds the
 //!    JoinHandle (a task awaiting itself or a peer awaiting it): a reference cycle.
 //! 5. A task's owned-list links are touched only under the lock of its list shard.
+//! 6. The future adapters of this module (`Unconstrained`, `LocalSet`'s `RunUntil`) pin
+//!    their inner future structurally: it is reached only through `Pin::map_unchecked_mut`
+//!    in their `poll`, never moved out and never exposed by `&mut`, and they have no
+//!    `Drop` impl that could move it.
 
 use std::fmt;
 use std::future::Future;
 
 use ctxrt_context::Context;
 
+mod abort;
+mod builder;
 pub(crate) mod coop;
 mod error;
 mod harness;
+mod id;
 mod join;
 mod join_set;
 pub(crate) mod raw;
@@ -66,7 +74,11 @@ pub(crate) mod waker;
 pub(crate) use waker::signal_waker;
 mod yield_now;
 
+pub use abort::AbortHandle;
+pub use builder::Builder;
+pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
+pub use id::{id, try_id};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
 pub use yield_now::yield_now;

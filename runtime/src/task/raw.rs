@@ -27,11 +27,17 @@ pub(crate) struct Header {
     pub(crate) vtable: &'static Vtable,
     /// Runtime-unique id, for `JoinError` messages and `JoinHandle::id`.
     pub(crate) id: Id,
+    /// The name given by `task::Builder::name`, if any: one thin pointer, so unnamed
+    /// tasks pay 8 bytes. Immutable after spawn.
+    pub(crate) name: Option<Box<TaskName>>,
     /// Where wakes re-queue the task. Immutable after spawn.
     pub(crate) scheduler: Arc<SchedulerShared>,
     /// The owned-task list's links (rule 5 in `task/mod.rs`).
     pub(crate) links: UnsafeCell<Links>,
 }
+
+/// A task's name (`task::Builder::name`), boxed behind one thin pointer in the header.
+pub(crate) struct TaskName(pub(crate) Box<str>);
 
 /// What a task's stage holds.
 pub(crate) enum Stage<F: Future> {
@@ -84,6 +90,7 @@ impl RawTask {
         context: Context,
         scheduler: Arc<SchedulerShared>,
         id: Id,
+        name: Option<Box<TaskName>>,
         refs: usize,
     ) -> RawTask
     where
@@ -95,6 +102,7 @@ impl RawTask {
                 state: State::new(refs),
                 vtable: harness::vtable::<F>(),
                 id,
+                name,
                 scheduler,
                 links: UnsafeCell::new(Links::default()),
             },
