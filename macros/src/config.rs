@@ -1,5 +1,5 @@
-//! Parsing of the attribute arguments (`flavor = "..."`, `worker_threads = N`) into a
-//! [`Config`].
+//! Parsing of the attribute arguments (`flavor = "..."`, `worker_threads = N`,
+//! `start_paused = true`) into a [`Config`].
 //!
 //! This module owns the only grammar the two attributes accept and every message that
 //! rejects an argument. Called by `entry::expand` with the tokens between the attribute's
@@ -77,6 +77,8 @@ pub(crate) struct Config {
     pub(crate) flavor: Flavor,
     /// `Some(n)` when `worker_threads = n` was given; `None` keeps the builder's default.
     pub(crate) worker_threads: Option<usize>,
+    /// `start_paused = true`: the runtime's clock starts paused (`current_thread` only).
+    pub(crate) start_paused: bool,
 }
 
 /// What `flavor` and `worker_threads` accept, appended to messages about malformed
@@ -102,6 +104,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
     let mut worker_threads: Option<(usize, Span)> = None;
     let mut seen_flavor = false;
     let mut seen_worker_threads = false;
+    let mut start_paused: Option<(bool, Span)> = None;
+    let mut seen_start_paused = false;
 
     for meta in metas {
         let name = meta.path();
@@ -110,6 +114,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
             ("flavor", &mut seen_flavor)
         } else if name.is_ident("worker_threads") {
             ("worker_threads", &mut seen_worker_threads)
+        } else if name.is_ident("start_paused") {
+            ("start_paused", &mut seen_start_paused)
         } else {
             errors.push(syn::Error::new(
                 name_span,
@@ -136,6 +142,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
         };
         let parsed = if label == "flavor" {
             parse_flavor(value).map(|f| flavor = Some((f, name_span)))
+        } else if label == "start_paused" {
+            parse_bool(value, label).map(|b| start_paused = Some((b, name_span)))
         } else {
             parse_worker_threads(value).map(|n| worker_threads = Some((n, name_span)))
         };
@@ -164,10 +172,19 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
         ));
     }
 
+    if let (Flavor::MultiThread, Some((true, span))) = (flavor, start_paused) {
+        errors.push(syn::Error::new(
+            span,
+            "`start_paused = true` needs `flavor = \"current_thread\"`: paused time would \
+             race worker threads",
+        ));
+    }
+
     errors.finish()?;
     Ok(Config {
         flavor,
         worker_threads: worker_threads.map(|(n, _)| n),
+        start_paused: start_paused.is_some_and(|(b, _)| b),
     })
 }
 
@@ -175,6 +192,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
 fn value_of<'a>(meta: &'a Meta, label: &str) -> syn::Result<&'a Expr> {
     let example = if label == "flavor" {
         "`flavor = \"multi_thread\"` or `flavor = \"current_thread\"`"
+    } else if label == "start_paused" {
+        "`start_paused = true`"
     } else {
         "`worker_threads = 4`"
     };
@@ -206,6 +225,20 @@ fn parse_flavor(value: &Expr) -> syn::Result<Flavor> {
             format!("unknown runtime flavor `{name}`; expected `multi_thread` or `current_thread`"),
         )
     })
+}
+
+/// Parses a `true` / `false` value.
+fn parse_bool(value: &Expr, label: &str) -> syn::Result<bool> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(lit),
+            ..
+        }) => Ok(lit.value),
+        _ => Err(syn::Error::new(
+            value.span(),
+            format!("`{label}` expects `true` or `false`"),
+        )),
+    }
 }
 
 /// Parses the value of `worker_threads = N`.
@@ -311,7 +344,8 @@ mod tests {
             config,
             Config {
                 flavor: Flavor::MultiThread,
-                worker_threads: None
+                worker_threads: None,
+                start_paused: false,
             }
         );
     }
@@ -323,9 +357,18 @@ mod tests {
             config,
             Config {
                 flavor: Flavor::CurrentThread,
-                worker_threads: None
+                worker_threads: None,
+                start_paused: false,
             }
         );
+    }
+
+    #[test]
+    fn start_paused_is_read_and_refused_on_multi_thread() {
+        assert!(parse(quote!(start_paused = true), EntryKind::Test).start_paused);
+        assert!(!parse(quote!(start_paused = false), EntryKind::Test).start_paused);
+        let err = parse_config(quote!(start_paused = true), EntryKind::Main).unwrap_err();
+        assert!(err.to_string().contains("current_thread"), "{err}");
     }
 
     #[test]
@@ -341,6 +384,7 @@ mod tests {
         let expected = Config {
             flavor: Flavor::MultiThread,
             worker_threads: Some(2),
+            start_paused: false,
         };
         let a = parse(
             quote!(flavor = "multi_thread", worker_threads = 2),

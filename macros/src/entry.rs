@@ -224,10 +224,14 @@ fn builder_call(config: &Config, span: Span) -> TokenStream {
         let n = proc_macro2::Literal::usize_unsuffixed(n);
         quote_spanned!(span=> .worker_threads(#n))
     });
+    let start_paused = config
+        .start_paused
+        .then(|| quote_spanned!(span=> .start_paused(true)));
     quote_spanned! {span=>
         ::ctxrt::runtime::Builder::#constructor()
             #worker_threads
             .enable_all()
+            #start_paused
     }
 }
 
