@@ -14,14 +14,17 @@ use std::time::{Duration, Instant as StdInstant};
 use super::wheel::{EntryKey, EntryPoll, Wheel};
 use crate::sync::{BlockingMutex, Ordering, StaticAtomicUsize};
 
-/// How many runtime clocks in this process are paused; `Instant::now` consults the
-/// current runtime only when this is non-zero.
+/// How many runtime clocks in this process have ever been paused (their reading may
+/// differ from the real clock even after `resume`); `Instant::now` consults the current
+/// runtime only when this is non-zero.
 pub(crate) static PAUSED_CLOCKS: StaticAtomicUsize = StaticAtomicUsize::new(0);
 
 struct Clock {
     /// The clock reads `base` plus the real time since `unfrozen` (if running).
     base: StdInstant,
     unfrozen: Option<StdInstant>,
+    /// Counted in `PAUSED_CLOCKS` (set by the first pause, for the clock's life).
+    ever_paused: bool,
 }
 
 struct TimeState {
@@ -45,13 +48,19 @@ impl TimeShared {
                 clock: Clock {
                     base: now,
                     unfrozen: Some(now),
+                    ever_paused: false,
                 },
                 wheel: Wheel::new(),
                 driver_wake_at: u64::MAX,
             }),
         };
         if start_paused {
-            time.pause();
+            // Frozen at the origin itself, so paused deadlines fall on whole ticks.
+            let mut state = time.state.lock();
+            state.clock.unfrozen = None;
+            state.clock.ever_paused = true;
+            drop(state);
+            PAUSED_CLOCKS.fetch_add(1, Ordering::Relaxed);
         }
         time
     }
@@ -69,7 +78,9 @@ impl TimeShared {
             panic!("ctxrt::time::pause(): time is already paused on this runtime");
         };
         state.clock.base += unfrozen.elapsed();
-        PAUSED_CLOCKS.fetch_add(1, Ordering::Relaxed);
+        if !std::mem::replace(&mut state.clock.ever_paused, true) {
+            PAUSED_CLOCKS.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn resume(&self) {
@@ -79,7 +90,6 @@ impl TimeShared {
             panic!("ctxrt::time::resume(): time is not paused on this runtime");
         }
         state.clock.unfrozen = Some(StdInstant::now());
-        PAUSED_CLOCKS.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Moves a paused clock forward by `by` and fires what came due.
@@ -234,7 +244,7 @@ impl TimeShared {
 
 impl Drop for TimeShared {
     fn drop(&mut self) {
-        if self.state.lock().clock.unfrozen.is_none() {
+        if self.state.lock().clock.ever_paused {
             PAUSED_CLOCKS.fetch_sub(1, Ordering::Relaxed);
         }
     }
