@@ -46,14 +46,14 @@ fn run(current_thread: bool) {
         // Tasks that will never finish: waiting on a socket, on a timer, on accept.
         PROBE.set(probe);
         let mut reader = accepted;
-        ctxrt::spawn(async move {
+        let _pending = ctxrt::spawn(async move {
             let mut buf = [0u8; 8];
             let _ = futures_util::io::AsyncReadExt::read(&mut reader, &mut buf).await;
         });
-        ctxrt::spawn(async move {
+        let _pending = ctxrt::spawn(async move {
             ctxrt::time::sleep(Duration::from_secs(3600)).await;
         });
-        ctxrt::spawn(async move {
+        let _pending = ctxrt::spawn(async move {
             let _keep = clients;
             let _ = listener.accept().await;
             let _ = listener.accept().await;
