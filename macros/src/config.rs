@@ -1,5 +1,5 @@
-//! Parsing of the attribute arguments (`flavor = "..."`, `worker_threads = N`) into a
-//! [`Config`].
+//! Parsing of the attribute arguments (`flavor = "..."`, `worker_threads = N`,
+//! `start_paused = true`) into a [`Config`].
 //!
 //! This module owns the only grammar the two attributes accept and every message that
 //! rejects an argument. Called by `entry::expand` with the tokens between the attribute's
@@ -83,6 +83,8 @@ pub(crate) struct Config {
     pub(crate) crate_path: Option<syn::Path>,
     /// `unhandled_panic = "shutdown_runtime"` was given (`"ignore"` is the default).
     pub(crate) shutdown_on_panic: bool,
+    /// `start_paused = true`: the runtime's clock starts paused (`current_thread` only).
+    pub(crate) start_paused: bool,
 }
 
 /// What `flavor` and `worker_threads` accept, appended to messages about malformed
@@ -112,6 +114,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
     let mut crate_path: Option<syn::Path> = None;
     let mut seen_crate = false;
     let mut unhandled_panic: Option<bool> = None;
+    let mut start_paused: Option<(bool, Span)> = None;
+    let mut seen_start_paused = false;
 
     for meta in metas {
         let name = meta.path();
@@ -129,6 +133,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
             ("worker_threads", &mut seen_worker_threads)
         } else if name.is_ident("crate") {
             ("crate", &mut seen_crate)
+        } else if name.is_ident("start_paused") {
+            ("start_paused", &mut seen_start_paused)
         } else {
             errors.push(syn::Error::new(
                 name_span,
@@ -157,6 +163,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
             parse_flavor(value).map(|f| flavor = Some((f, name_span)))
         } else if label == "crate" {
             parse_crate_path(value).map(|path| crate_path = Some(path))
+        } else if label == "start_paused" {
+            parse_bool(value, label).map(|b| start_paused = Some((b, name_span)))
         } else {
             parse_worker_threads(value).map(|n| worker_threads = Some((n, name_span)))
         };
@@ -185,12 +193,21 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
         ));
     }
 
+    if let (Flavor::MultiThread, Some((true, span))) = (flavor, start_paused) {
+        errors.push(syn::Error::new(
+            span,
+            "`start_paused = true` needs `flavor = \"current_thread\"`: paused time would \
+             race worker threads",
+        ));
+    }
+
     errors.finish()?;
     Ok(Config {
         flavor,
         worker_threads: worker_threads.map(|(n, _)| n),
         crate_path,
         shutdown_on_panic: unhandled_panic.unwrap_or(false),
+        start_paused: start_paused.is_some_and(|(b, _)| b),
     })
 }
 
@@ -230,6 +247,8 @@ fn value_of<'a>(meta: &'a Meta, label: &str) -> syn::Result<&'a Expr> {
         "`flavor = \"multi_thread\"` or `flavor = \"current_thread\"`"
     } else if label == "crate" {
         "`crate = \"path::to::ctxrt\"`"
+    } else if label == "start_paused" {
+        "`start_paused = true`"
     } else {
         "`worker_threads = 4`"
     };
@@ -285,6 +304,20 @@ fn parse_crate_path(value: &Expr) -> syn::Result<syn::Path> {
             ),
         )
     })
+}
+
+/// Parses a `true` / `false` value.
+fn parse_bool(value: &Expr, label: &str) -> syn::Result<bool> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(lit),
+            ..
+        }) => Ok(lit.value),
+        _ => Err(syn::Error::new(
+            value.span(),
+            format!("`{label}` expects `true` or `false`"),
+        )),
+    }
 }
 
 /// Parses the value of `worker_threads = N`.
@@ -393,6 +426,7 @@ mod tests {
                 worker_threads: None,
                 crate_path: None,
                 shutdown_on_panic: false,
+                start_paused: false,
             }
         );
     }
@@ -407,6 +441,7 @@ mod tests {
                 worker_threads: None,
                 crate_path: None,
                 shutdown_on_panic: false,
+                start_paused: false,
             }
         );
     }
@@ -437,6 +472,14 @@ mod tests {
     }
 
     #[test]
+    fn start_paused_is_read_and_refused_on_multi_thread() {
+        assert!(parse(quote!(start_paused = true), EntryKind::Test).start_paused);
+        assert!(!parse(quote!(start_paused = false), EntryKind::Test).start_paused);
+        let err = parse_config(quote!(start_paused = true), EntryKind::Main).unwrap_err();
+        assert!(err.to_string().contains("current_thread"), "{err}");
+    }
+
+    #[test]
     fn explicit_flavors_override_the_default() {
         let main = parse(quote!(flavor = "current_thread"), EntryKind::Main);
         assert_eq!(main.flavor, Flavor::CurrentThread);
@@ -451,6 +494,7 @@ mod tests {
             worker_threads: Some(2),
             crate_path: None,
             shutdown_on_panic: false,
+            start_paused: false,
         };
         let a = parse(
             quote!(flavor = "multi_thread", worker_threads = 2),

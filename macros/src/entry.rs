@@ -234,7 +234,8 @@ fn generate(config: &Config, mut function: ItemFn, kind: EntryKind) -> TokenStre
 }
 
 /// `::ctxrt::runtime::Builder::new_…()` (or `<crate>::runtime::…` with `crate = "…"`)
-/// plus `.worker_threads(N)` when configured.
+/// plus `.worker_threads(N)` when configured, and `.enable_all()` (I/O and timers, as
+/// tokio's macros do).
 fn builder_call(config: &Config, span: Span) -> TokenStream {
     let constructor = match config.flavor {
         Flavor::MultiThread => quote_spanned!(span=> new_multi_thread),
@@ -251,10 +252,15 @@ fn builder_call(config: &Config, span: Span) -> TokenStream {
     let unhandled_panic = config.shutdown_on_panic.then(|| {
         quote_spanned!(span=> .unhandled_panic(#krate::runtime::UnhandledPanic::ShutdownRuntime))
     });
+    let start_paused = config
+        .start_paused
+        .then(|| quote_spanned!(span=> .start_paused(true)));
     quote_spanned! {span=>
         #krate::runtime::Builder::#constructor()
             #worker_threads
             #unhandled_panic
+            .enable_all()
+            #start_paused
     }
 }
 
@@ -303,6 +309,7 @@ mod tests {
                 #[allow(clippy::expect_used, clippy::unwrap_in_result)]
                 {
                     ::ctxrt::runtime::Builder::new_multi_thread()
+                        .enable_all()
                         .build()
                         .expect("failed to build the ctxrt runtime")
                         .block_on(body)
@@ -328,6 +335,7 @@ mod tests {
                 {
                     ::ctxrt::runtime::Builder::new_multi_thread()
                         .worker_threads(3)
+                        .enable_all()
                         .build()
                         .expect("failed to build the ctxrt runtime")
                         .block_on(body)
@@ -371,6 +379,7 @@ mod tests {
                 #[allow(clippy::expect_used, clippy::unwrap_in_result)]
                 {
                     ::ctxrt::runtime::Builder::new_current_thread()
+                        .enable_all()
                         .build()
                         .expect("failed to build the ctxrt runtime")
                         .block_on(body)
@@ -397,6 +406,7 @@ mod tests {
                 {
                     ::ctxrt::runtime::Builder::new_multi_thread()
                         .worker_threads(2)
+                        .enable_all()
                         .build()
                         .expect("failed to build the ctxrt runtime")
                         .block_on(body)

@@ -75,13 +75,17 @@ pub use ctxrt_context::{copy_context, Context, ContextFutureExt, ContextVar};
 pub use ctxrt_macros::{main, test};
 
 mod blocking;
+mod driver;
+pub mod io;
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod loom_internals;
+pub mod net;
 pub mod runtime;
 mod scheduler;
 pub mod sync;
 pub mod task;
+pub mod time;
 
 pub use task::JoinHandle;
 

@@ -53,7 +53,7 @@ impl ModelScheduler {
             on_thread_stop: None,
             tuning: Default::default(),
         };
-        let (shared, cores) = SchedulerShared::new(Flavor::MultiThread, workers, config);
+        let (shared, cores) = SchedulerShared::new(Flavor::MultiThread, workers, config, None);
         let workers = cores
             .into_iter()
             .enumerate()
@@ -123,7 +123,7 @@ pub struct ModelParker(Parker);
 impl ModelParker {
     /// A parker with no pending unpark.
     pub fn new() -> ModelParker {
-        ModelParker(Parker::new())
+        ModelParker(Parker::new(None))
     }
 
     /// Sleeps until `unpark`, or returns at once if one is pending.

@@ -206,6 +206,13 @@ impl Core {
     fn next_task(&self, shared: &SchedulerShared) -> Option<Notified> {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
+        // Busy workers still see I/O and timers (driver.rs), every `Builder::event_interval`
+        // ticks (default 61).
+        if tick % shared.config.tuning.event_interval == 0 {
+            if let Some(driver) = &shared.driver {
+                driver.poll_busy();
+            }
+        }
         // `Builder::global_queue_interval` (default 61).
         if tick % shared.config.tuning.global_queue_interval == 0 {
             self.requeue_deferred(shared);
@@ -398,7 +405,7 @@ impl BlockOnSignal {
 
 /// `block_on` for a multi-thread runtime: poll `future` in `context`, sleep between wakes.
 pub(crate) fn block_on_parked<F: Future>(future: Pin<&mut F>, context: &mut Context) -> F::Output {
-    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new()));
+    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new(None)));
     let mut cx = task::Context::from_waker(&waker);
     let mut future = future;
     loop {
@@ -436,7 +443,7 @@ fn wait_for_core<F: Future>(
     future: Pin<&mut F>,
     context: &mut Context,
 ) -> Option<F::Output> {
-    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new()));
+    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new(None)));
     let mut cx = task::Context::from_waker(&waker);
     let mut future = future;
     // Registered before looking at the core: a give-back after the look wakes us, one

@@ -160,11 +160,8 @@ impl Builder {
         self
     }
 
-    /// Ticks between polls for I/O events. Default: 61, as tokio.
-    ///
-    /// ctxrt has no I/O driver yet (one is being added on another branch); the value is
-    /// stored and validated now, and is the interval that driver will use. Today it
-    /// changes nothing.
+    /// Scheduler ticks between non-blocking polls of the I/O and timer driver by a busy
+    /// worker (an idle worker parks in the driver itself). Default: 61, as tokio.
     ///
     /// # Panics
     ///
