@@ -33,6 +33,7 @@ use crate::bindings::{Bindings, Entry, LiveMap, PositionHints};
 use crate::scope::ContextScope;
 use crate::sync::{self, ErasedValue};
 use crate::var::ContextVar;
+use crate::view;
 
 /// The bindings of one context object at rest, as it sits in a [`Context`] (invariant 4).
 #[derive(Default)]
@@ -111,6 +112,14 @@ impl ThreadSlot {
             detached: Cell::new(false),
             hints: PositionHints::new(),
         }
+    }
+}
+
+impl Drop for ThreadSlot {
+    /// The thread is exiting: its read view must forget the values about to be dropped
+    /// (rule 2 in `view.rs`), since a destructor may still read a var.
+    fn drop(&mut self) {
+        view::invalidate_at_exit();
     }
 }
 
@@ -494,6 +503,10 @@ struct Entered<'a> {
 impl<'a> Entered<'a> {
     #[inline]
     fn enter(frame: &'a mut Frame) -> Entered<'a> {
+        // Rule 5 in `view.rs`: never switch away from a value lent out by a read.
+        if view::is_reading() {
+            run_while_borrowed()
+        }
         switch(frame);
         Entered { frame }
     }
@@ -511,6 +524,8 @@ impl Drop for Entered<'_> {
 /// move.
 #[inline]
 fn switch(frame: &mut Frame) {
+    // Rule 2 in `view.rs`: the view remembers the context being left.
+    view::invalidate();
     sync::with_frame(|slot| {
         if !slot.detached.get() {
             if let Ok(mut current) = slot.frame.try_borrow_mut() {
@@ -652,18 +667,6 @@ impl fmt::Debug for Binding<'_> {
 #[inline]
 pub(crate) fn downcast<'v, T: 'static>(value: &'v ErasedValue, var: &'static str) -> &'v T {
     match value.downcast_ref::<T>() {
-        Some(value) => value,
-        None => wrong_type(var),
-    }
-}
-
-/// [`downcast`] for a value being overwritten in place.
-#[inline]
-pub(crate) fn downcast_mut<'v, T: 'static>(
-    value: &'v mut (dyn Any + Send + Sync),
-    var: &'static str,
-) -> &'v mut T {
-    match value.downcast_mut::<T>() {
         Some(value) => value,
         None => wrong_type(var),
     }

@@ -30,14 +30,18 @@
 //! isolated.run(|| REQUEST_ID.set("req-43".to_string()));
 //! assert_eq!(REQUEST_ID.get().as_deref(), Some("req-42"));
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod bindings;
+#[allow(unsafe_code)]
+mod cell;
 mod context;
 mod scope;
 mod sync;
 pub mod thread;
 mod var;
+#[allow(unsafe_code)]
+mod view;
 
 pub use context::{Binding, Context};
 pub use scope::ContextScope;
