@@ -18,9 +18,10 @@
 //! 3. A [`LiveMap`] holds its entries in exactly one of its halves: the `Arc` at rest, or
 //!    the owned `Vec`, which then is reachable from nothing but the current context and
 //!    keeps its capacity when emptied.
-//! 4. A value whose `Arc` is unique (`Arc::get_mut`) is reachable from no snapshot, token
-//!    or `with` callback, so a rebinding may overwrite it in place and move the old `T`
-//!    out (into the caller's token) instead of allocating a new `Arc`.
+//! 4. A value whose `Arc` is unique (`cell::unique_mut`: one load, no CAS) is reachable
+//!    from no snapshot, token or `with` callback, so a rebinding may overwrite it in place
+//!    and move the old `T` out (into the caller's token) instead of allocating a new
+//!    `Arc`. The thread's read view has forgotten it by then (rule 2 in `view.rs`).
 //! 5. [`Bindings`] is `None` exactly when there are no bindings at rest, so an empty
 //!    context costs no allocation.
 //!

@@ -14,7 +14,9 @@
 //! 3. The slot is borrowed only for the few instructions of a lookup or a swap; user code
 //!    (drops of displaced values, `with` callbacks) runs after the borrow is released.
 //!    The one exception is a value's `Clone` in `ContextVar::get`, which runs under a
-//!    shared borrow; it may read vars and take snapshots, but not set, reset or enter.
+//!    shared borrow (or, when the read view hits, while the view counts it as a reader:
+//!    rule 5 in `view.rs`); it may read vars and take snapshots, but not set, reset or
+//!    enter.
 //! 4. A context at rest (a [`Frame`] in a [`Context`]) holds its maps at rest (`Arc`s),
 //!    so cloning it is two refcounts. Only the current context's maps may be detached
 //!    into owned `Vec`s, while no snapshot shares them (see `bindings.rs`), so that
@@ -23,6 +25,9 @@
 //!    frame. A context whose maps are detached settles them into `Arc`s (one allocation
 //!    each, no copy) when another context is entered, when it is left, and when a
 //!    snapshot is taken; its next change takes them back (or copies them if shared).
+//! 5. Every change of the current context's bindings and every switch of the current
+//!    context first invalidates the thread's read view (rule 2 in `view.rs`), and the
+//!    slot's destructor does too, so the view never remembers a value that is gone.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};

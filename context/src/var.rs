@@ -3,6 +3,10 @@
 //! A var is a key: its value lives in the current context's bindings, never in the var.
 //! Every operation here borrows the thread's current-context slot for a lookup or one map
 //! update and releases it before any user code runs (invariant 3 in `context.rs`).
+//! Reads (`get`, `get_or`, `is_set`) first ask the thread's read view (`view.rs`), which
+//! answers without touching the slot when it remembers the var; on a miss they look the
+//! var up in the slot and remember the answer. `set` and `reset` invalidate the view
+//! before changing anything.
 
 use std::cell::RefMut;
 use std::error::Error;
