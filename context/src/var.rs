@@ -198,14 +198,6 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// assert_eq!(PATH.with(|p| p.map(|p| p.len())), Some(4));
     /// ```
     pub fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
-        // A remembered "unbound" needs no lookup; a bound value is lent to `f` through a
-        // reference of our own, since `f` may change the context (invariant 3).
-        if let Cached::Hit(false) = view::read::<T, _>(self.id.peek(), |value| value.is_some()) {
-            return match self.default {
-                Some(default) => f(Some(&default())),
-                None => f(None),
-            };
-        }
         // Hold our own reference so the slot is released before `f` runs (invariant 3).
         match self.lookup(|value, _| ErasedValue::clone(value)) {
             Some(value) => f(Some(downcast::<T>(&value, self.name))),
