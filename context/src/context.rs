@@ -508,9 +508,8 @@ struct Entered<'a> {
 impl<'a> Entered<'a> {
     #[inline]
     fn enter(frame: &'a mut Frame) -> Entered<'a> {
-        // Rules 2 and 5 in `view.rs`: forget the context being left, and never switch
-        // away from a value lent out by a read (one access to the view for both).
-        if !view::invalidate_unless_reading() {
+        // Rule 5 in `view.rs`: never switch away from a value lent out by a read.
+        if view::is_reading() {
             run_while_borrowed()
         }
         switch(frame);
@@ -521,18 +520,17 @@ impl<'a> Entered<'a> {
 impl Drop for Entered<'_> {
     #[inline]
     fn drop(&mut self) {
-        // Rule 2 in `view.rs`: the view remembers the context being left.
-        view::invalidate();
         switch(self.frame);
     }
 }
 
-/// Swaps `frame` with the thread's current one: entering it, or leaving it (the caller has
-/// invalidated the read view, rule 2 in `view.rs`). The current
+/// Swaps `frame` with the thread's current one: entering it, or leaving it. The current
 /// context's detached maps are settled first (invariant 4), so only the 24-byte frames
 /// move.
 #[inline]
 fn switch(frame: &mut Frame) {
+    // Rule 2 in `view.rs`: the view remembers the context being left.
+    view::invalidate();
     sync::with_frame(|slot| {
         if !slot.detached.get() {
             if let Ok(mut current) = slot.frame.try_borrow_mut() {

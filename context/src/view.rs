@@ -28,7 +28,7 @@
 //!    holds a `*const T` of that var's `T`, and casting it back is exact.
 //! 5. **No change while reading.** While a hit's `&T` is lent out (to `T::clone`, which
 //!    is user code), `readers` is non-zero, and every change covered by rule 2 first
-//!    checks `readers` ([`invalidate_unless_reading`]) and refuses (panics with guidance) instead of changing, as the
+//!    checks [`is_reading`] and refuses (panics with guidance) instead of changing, as the
 //!    `RefCell` borrow of the slow path does. So no lent `&T` is ever invalidated.
 //! 6. **Filling.** Slots are filled only while the slot's frame is borrowed shared (so no
 //!    change is in progress), from the entries of the current context.
@@ -146,6 +146,12 @@ pub(crate) fn invalidate_at_exit() {
     sync::try_with_view(|view| view.version.set(view.version.get() + 1));
 }
 
+/// Whether a hit's `&T` is lent out right now (rule 5): then the context must not change.
+#[inline(always)]
+pub(crate) fn is_reading() -> bool {
+    sync::with_view(|view| view.readers.get() != 0)
+}
+
 /// [`invalidate`], unless a hit is lent out (then `false`, and nothing changes).
 #[inline(always)]
 pub(crate) fn invalidate_unless_reading() -> bool {
@@ -207,8 +213,9 @@ mod tests {
     fn a_lent_value_blocks_invalidation() {
         let value = 5u64;
         fill(2001, Some(&value));
-        let refused = read::<u64, _>(2001, |_| invalidate_unless_reading());
-        assert!(matches!(refused, Cached::Hit(false)));
+        let refused = read::<u64, _>(2001, |_| (is_reading(), invalidate_unless_reading()));
+        assert!(matches!(refused, Cached::Hit((true, false))));
+        assert!(!is_reading());
         assert!(invalidate_unless_reading());
     }
 }
