@@ -32,6 +32,9 @@ use crate::workload::{Batch, Contender, Measurement, Unit, Workload};
 /// The var every ctxrt side reads or sets (bound last; fixture rule 1).
 pub static TARGET: ContextVar<u64> = ContextVar::new("bench.target");
 
+/// A var with a default that no fixture ever binds: `get` gives the default.
+pub static DEFAULTED: ContextVar<u64> = ContextVar::with_default("bench.defaulted", || 7);
+
 /// Vars that only make up the binding count around [`TARGET`].
 static FILLERS: [ContextVar<u64>; 63] = [const { ContextVar::new("bench.filler") }; 63];
 
@@ -78,9 +81,23 @@ pub fn workloads() -> Vec<Workload> {
         timed(
             "get, 64 bindings",
             "the same read with 64 bindings in the context (binary search)",
-            None,
+            Some(1.2),
             side(CTXRT_GET, ctxrt_get::<64>),
             side(TOKIO_GET, tokio_get),
+        ),
+        timed(
+            "get of a default (unbound var)",
+            "read an unbound var with a default (1 other binding) vs LocalKey::get inside sync_scope",
+            Some(1.2),
+            side("ctxrt ContextVar::get (default)", ctxrt_get_default),
+            side(TOKIO_GET, tokio_get),
+        ),
+        timed(
+            "with, 1 binding",
+            "borrow a bound u64 var: ContextVar::with(|v| ..) vs LocalKey::with inside sync_scope",
+            Some(1.2),
+            side("ctxrt ContextVar::with", ctxrt_with),
+            side("tokio LocalKey::with", tokio_with),
         ),
         timed(
             "scoped set, 1 binding",
@@ -99,7 +116,7 @@ pub fn workloads() -> Vec<Workload> {
         timed(
             "scoped set, var unbound",
             "bind a var that was unbound (empty context / unset task-local) for an empty closure",
-            None,
+            Some(3.0),
             side(CTXRT_SCOPE, ctxrt_scoped_set_unbound),
             side(TOKIO_SCOPE, tokio_scoped_set_unbound),
         ),
@@ -130,7 +147,7 @@ pub fn workloads() -> Vec<Workload> {
         timed(
             "set after snapshot, 64 bindings",
             "the same copy-on-write cycle with 64 bindings; vs set+reset alone",
-            None,
+            Some(3.0),
             side(
                 "ctxrt snapshot+set+reset (64)",
                 ctxrt_set_after_snapshot::<64>,
@@ -140,7 +157,7 @@ pub fn workloads() -> Vec<Workload> {
         timed(
             "async scope, per poll",
             "one poll of a yielding future inside Context::scope vs LocalKey::scope (noop waker)",
-            None,
+            Some(1.0),
             side("ctxrt Context::scope", ctxrt_scope_poll),
             side("tokio LocalKey::scope", tokio_scope_poll),
         ),
@@ -154,7 +171,7 @@ pub fn workloads() -> Vec<Workload> {
             },
             items: 1,
             max_pairs: None,
-            target: None,
+            target: Some(1.0),
             subject_max: None,
             subject: side("ctxrt Context::scope", ctxrt_held_scope),
             baseline: side("tokio LocalKey::scope", tokio_held_scope),
@@ -229,6 +246,35 @@ pub fn tokio_get(iters: u64) -> Measurement {
         assert_eq!(LOCAL.get(), 1, "the fixture scopes LOCAL");
         time(iters, || {
             black_box(black_box(&LOCAL).get());
+        })
+    })
+}
+
+/// `DEFAULTED.get()` (unbound: its default) in a context holding 1 binding.
+pub fn ctxrt_get_default(iters: u64) -> Measurement {
+    with_bindings(1, || {
+        assert!(!DEFAULTED.is_set(), "the fixture leaves DEFAULTED unbound");
+        assert_eq!(DEFAULTED.get(), Some(7));
+        time(iters, || {
+            black_box(black_box(&DEFAULTED).get());
+        })
+    })
+}
+
+/// `TARGET.with(|v| ..)` reading the bound value, 1 binding.
+pub fn ctxrt_with(iters: u64) -> Measurement {
+    with_bindings(1, || {
+        time(iters, || {
+            black_box(black_box(&TARGET).with(|v| v.copied()));
+        })
+    })
+}
+
+/// `LOCAL.with(|v| ..)` inside `LOCAL.sync_scope(1, ..)`.
+pub fn tokio_with(iters: u64) -> Measurement {
+    LOCAL.sync_scope(1, || {
+        time(iters, || {
+            black_box(black_box(&LOCAL).with(|v| *v));
         })
     })
 }

@@ -18,9 +18,10 @@
 //! 3. A [`LiveMap`] holds its entries in exactly one of its halves: the `Arc` at rest, or
 //!    the owned `Vec`, which then is reachable from nothing but the current context and
 //!    keeps its capacity when emptied.
-//! 4. A value whose `Arc` is unique (`Arc::get_mut`) is reachable from no snapshot, token
-//!    or `with` callback, so a rebinding may overwrite it in place and move the old `T`
-//!    out (into the caller's token) instead of allocating a new `Arc`.
+//! 4. A value whose `Arc` is unique (`cell::unique_mut`: one load, no CAS) is reachable
+//!    from no snapshot, token or `with` callback, so a rebinding may overwrite it in place
+//!    and move the old `T` out (into the caller's token) instead of allocating a new
+//!    `Arc`. The thread's read view has forgotten it by then (rule 2 in `view.rs`).
 //! 5. [`Bindings`] is `None` exactly when there are no bindings at rest, so an empty
 //!    context costs no allocation.
 //!
@@ -34,7 +35,7 @@
 use std::cell::Cell;
 use std::mem;
 
-use crate::context::downcast_mut;
+use crate::cell::unique_mut;
 use crate::sync::{self, Arc, ErasedValue};
 
 /// One binding: a var's id, its name (for `Debug` and iteration) and its value.
@@ -178,15 +179,14 @@ impl LiveMap<'_> {
     pub(crate) fn rebind_in_place<T: Send + Sync + 'static>(
         &mut self,
         id: u64,
-        name: &'static str,
         value: T,
         hints: &PositionHints,
     ) -> Result<T, T> {
         if self.at_rest.map.is_none() {
             if let Some(entry) = self.owned.get_mut(hints.get(id)) {
                 if entry.id == id {
-                    if let Some(old) = Arc::get_mut(&mut entry.value) {
-                        return Ok(mem::replace(downcast_mut::<T>(old, name), value));
+                    if let Some(old) = unique_mut::<T>(&mut entry.value) {
+                        return Ok(mem::replace(old, value));
                     }
                 }
             }
@@ -209,8 +209,8 @@ impl LiveMap<'_> {
         let old = match hints.find(entries, id) {
             Ok(at) => {
                 let slot = &mut entries[at].value;
-                Some(match Arc::get_mut(slot) {
-                    Some(old) => OldValue::Moved(mem::replace(downcast_mut::<T>(old, name), value)),
+                Some(match unique_mut::<T>(slot) {
+                    Some(old) => OldValue::Moved(mem::replace(old, value)),
                     None => OldValue::Shared(mem::replace(slot, sync::erase(value))),
                 })
             }
@@ -477,23 +477,19 @@ mod tests {
         assert!(matches!(old, Some(OldValue::Moved(1))));
         assert!(map.is_none());
         assert!(std::ptr::addr_eq(Arc::as_ptr(a.get(7).unwrap()), before));
-        assert_eq!(a.map().rebind_in_place(7, "v", 4u64, &h), Ok(2));
+        assert_eq!(a.map().rebind_in_place(7, 4u64, &h), Ok(2));
         assert!(std::ptr::addr_eq(Arc::as_ptr(a.get(7).unwrap()), before));
-        assert_eq!(a.map().rebind_in_place(8, "v", 5u64, &h), Err(5), "unbound");
+        assert_eq!(a.map().rebind_in_place(8, 5u64, &h), Err(5), "unbound");
         let _ = a.map().rebind(9, "w", 9u64, &h);
         // A snapshot shares the value: the next rebinding allocates a new one.
         let snapshot = a.share();
-        assert_eq!(a.map().rebind_in_place(7, "v", 3u64, &h), Err(3), "at rest");
+        assert_eq!(a.map().rebind_in_place(7, 3u64, &h), Err(3), "at rest");
         let (old, map) = a.map().rebind(7, "v", 3u64, &h);
         assert!(matches!(old, Some(OldValue::Shared(_))));
         assert!(map.is_some(), "the shared map was copied");
+        assert_eq!(a.map().rebind_in_place(7, 6u64, &h), Ok(3), "a new value");
         assert_eq!(
-            a.map().rebind_in_place(7, "v", 6u64, &h),
-            Ok(3),
-            "a new value"
-        );
-        assert_eq!(
-            a.map().rebind_in_place(9, "w", 10u64, &h),
+            a.map().rebind_in_place(9, 10u64, &h),
             Err(10),
             "a value the snapshot shares"
         );

@@ -14,7 +14,9 @@
 //! 3. The slot is borrowed only for the few instructions of a lookup or a swap; user code
 //!    (drops of displaced values, `with` callbacks) runs after the borrow is released.
 //!    The one exception is a value's `Clone` in `ContextVar::get`, which runs under a
-//!    shared borrow; it may read vars and take snapshots, but not set, reset or enter.
+//!    shared borrow (or, when the read view hits, while the view counts it as a reader:
+//!    rule 5 in `view.rs`); it may read vars and take snapshots, but not set, reset or
+//!    enter.
 //! 4. A context at rest (a [`Frame`] in a [`Context`]) holds its maps at rest (`Arc`s),
 //!    so cloning it is two refcounts. Only the current context's maps may be detached
 //!    into owned `Vec`s, while no snapshot shares them (see `bindings.rs`), so that
@@ -23,6 +25,9 @@
 //!    frame. A context whose maps are detached settles them into `Arc`s (one allocation
 //!    each, no copy) when another context is entered, when it is left, and when a
 //!    snapshot is taken; its next change takes them back (or copies them if shared).
+//! 5. Every change of the current context's bindings and every switch of the current
+//!    context first invalidates the thread's read view (rule 2 in `view.rs`), and the
+//!    slot's destructor does too, so the view never remembers a value that is gone.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -33,6 +38,7 @@ use crate::bindings::{Bindings, Entry, LiveMap, PositionHints};
 use crate::scope::ContextScope;
 use crate::sync::{self, ErasedValue};
 use crate::var::ContextVar;
+use crate::view;
 
 /// The bindings of one context object at rest, as it sits in a [`Context`] (invariant 4).
 #[derive(Default)]
@@ -111,6 +117,14 @@ impl ThreadSlot {
             detached: Cell::new(false),
             hints: PositionHints::new(),
         }
+    }
+}
+
+impl Drop for ThreadSlot {
+    /// The thread is exiting: its read view must forget the values about to be dropped
+    /// (rule 2 in `view.rs`), since a destructor may still read a var.
+    fn drop(&mut self) {
+        view::invalidate_at_exit();
     }
 }
 
@@ -494,6 +508,10 @@ struct Entered<'a> {
 impl<'a> Entered<'a> {
     #[inline]
     fn enter(frame: &'a mut Frame) -> Entered<'a> {
+        // Rule 5 in `view.rs`: never switch away from a value lent out by a read.
+        if view::is_reading() {
+            run_while_borrowed()
+        }
         switch(frame);
         Entered { frame }
     }
@@ -511,6 +529,8 @@ impl Drop for Entered<'_> {
 /// move.
 #[inline]
 fn switch(frame: &mut Frame) {
+    // Rule 2 in `view.rs`: the view remembers the context being left.
+    view::invalidate();
     sync::with_frame(|slot| {
         if !slot.detached.get() {
             if let Ok(mut current) = slot.frame.try_borrow_mut() {
@@ -652,18 +672,6 @@ impl fmt::Debug for Binding<'_> {
 #[inline]
 pub(crate) fn downcast<'v, T: 'static>(value: &'v ErasedValue, var: &'static str) -> &'v T {
     match value.downcast_ref::<T>() {
-        Some(value) => value,
-        None => wrong_type(var),
-    }
-}
-
-/// [`downcast`] for a value being overwritten in place.
-#[inline]
-pub(crate) fn downcast_mut<'v, T: 'static>(
-    value: &'v mut (dyn Any + Send + Sync),
-    var: &'static str,
-) -> &'v mut T {
-    match value.downcast_mut::<T>() {
         Some(value) => value,
         None => wrong_type(var),
     }

@@ -3,6 +3,10 @@
 //! A var is a key: its value lives in the current context's bindings, never in the var.
 //! Every operation here borrows the thread's current-context slot for a lookup or one map
 //! update and releases it before any user code runs (invariant 3 in `context.rs`).
+//! Reads (`get`, `get_or`, `is_set`) first ask the thread's read view (`view.rs`), which
+//! answers without touching the slot when it remembers the var; on a miss they look the
+//! var up in the slot and remember the answer. `set` and `reset` invalidate the view
+//! before changing anything.
 
 use std::cell::RefMut;
 use std::error::Error;
@@ -11,6 +15,7 @@ use std::fmt;
 use crate::bindings::OldValue;
 use crate::context::{downcast, LiveFrame, ThreadSlot};
 use crate::sync::{self, ErasedValue, VarIdCell};
+use crate::view::{self, Cached};
 
 /// A context variable: Python's `contextvars.ContextVar`.
 ///
@@ -143,7 +148,20 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     where
         T: Clone,
     {
-        match self.lookup(|value, name| downcast::<T>(value, name).clone()) {
+        match view::read::<T, _>(self.id.peek(), |value| value.cloned()) {
+            Cached::Hit(Some(value)) => Some(value),
+            Cached::Hit(None) => self.default.map(|default| default()),
+            Cached::Miss => self.get_slow(),
+        }
+    }
+
+    /// [`get`](Self::get) when the read view missed: looks the var up and remembers it.
+    #[inline(never)]
+    fn get_slow(&self) -> Option<T>
+    where
+        T: Clone,
+    {
+        match self.lookup_filling(T::clone) {
             Some(value) => Some(value),
             None => self.default.map(|default| default()),
         }
@@ -166,8 +184,10 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     where
         T: Clone,
     {
-        self.lookup(|value, name| downcast::<T>(value, name).clone())
-            .unwrap_or(fallback)
+        match view::read::<T, _>(self.id.peek(), |value| value.cloned()) {
+            Cached::Hit(value) => value.unwrap_or(fallback),
+            Cached::Miss => self.lookup_filling(T::clone).unwrap_or(fallback),
+        }
     }
 
     /// Calls `f` with what [`get`](Self::get) would return, borrowed instead of cloned.
@@ -205,7 +225,10 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// assert!(SEEN.is_set());
     /// ```
     pub fn is_set(&self) -> bool {
-        self.lookup(|_, _| ()).is_some()
+        match view::read::<T, _>(self.id.peek(), |value| value.is_some()) {
+            Cached::Hit(bound) => bound,
+            Cached::Miss => self.lookup_filling(|_| ()).is_some(),
+        }
     }
 
     /// Binds `value` in the current context and returns a [`Token`] that can undo it.
@@ -334,6 +357,26 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
         sync::with_frame(move |slot| restore_in(slot, self, context_id, old))
     }
 
+    /// Applies `read` to this var's value in the current context, if bound, and remembers
+    /// where it is (or that it is unbound) in the read view (rule 6 in `view.rs`).
+    fn lookup_filling<R>(&self, read: impl FnOnce(&T) -> R) -> Option<R> {
+        sync::try_with_frame(move |slot| {
+            let frame = match slot.frame.try_borrow() {
+                Ok(frame) => frame,
+                Err(_) => read_while_changing(self.name),
+            };
+            let id = self.id.get();
+            let entries = frame.entries(self.task_private);
+            let value = slot
+                .hints
+                .value(entries, id)
+                .map(|value| downcast::<T>(value, self.name));
+            view::fill(id, value);
+            value.map(read)
+        })
+        .flatten()
+    }
+
     /// Applies `read` to this var's binding in the current context (and the var's name,
     /// for a panic message), if bound.
     ///
@@ -367,7 +410,7 @@ fn bind_in<T: Send + Sync + 'static>(
     let mut frame = borrow_slot_mut(slot, "ContextVar::set");
     let context_id = frame.ensure_id();
     let mut map = frame.map_mut(var.task_private, &slot.detached);
-    match map.rebind_in_place(var_id, var.name, value, &slot.hints) {
+    match map.rebind_in_place(var_id, value, &slot.hints) {
         Ok(old) => Undo {
             context_id,
             old: Some(OldValue::Moved(old)),
@@ -419,7 +462,7 @@ fn restore_in<T: Send + Sync + 'static>(
     match old {
         Some(OldValue::Moved(old)) => {
             let mut map = frame.map_mut(var.task_private, &slot.detached);
-            match map.rebind_in_place(var_id, var.name, old, &slot.hints) {
+            match map.rebind_in_place(var_id, old, &slot.hints) {
                 Ok(ours) => {
                     drop(frame);
                     drop(ours);
@@ -491,6 +534,11 @@ fn read_while_changing(name: &str) -> ! {
 
 #[inline(always)]
 fn borrow_slot_mut<'a>(slot: &'a ThreadSlot, operation: &'static str) -> RefMut<'a, LiveFrame> {
+    // Rule 2 in `view.rs`: forget every remembered read before changing anything; rule 5:
+    // never while a read is lent out.
+    if !view::invalidate_unless_reading() {
+        change_while_borrowed(operation)
+    }
     match slot.frame.try_borrow_mut() {
         Ok(frame) => frame,
         Err(_) => change_while_borrowed(operation),

@@ -3,6 +3,7 @@
 use std::any::Any;
 
 use crate::context::ThreadSlot;
+use crate::view::ReadView;
 
 pub(crate) use loom::sync::Arc;
 pub(crate) use loom::thread::JoinHandle;
@@ -20,6 +21,21 @@ pub(crate) fn erase<T: Any + Send + Sync>(value: T) -> ErasedValue {
 loom::thread_local! {
     /// The current context of this loom thread.
     static CURRENT: ThreadSlot = ThreadSlot::new();
+}
+
+loom::thread_local! {
+    /// This loom thread's read cache over its current context.
+    static VIEW: ReadView = ReadView::new();
+}
+
+/// Runs `f` with this loom thread's read view.
+pub(crate) fn with_view<R>(f: impl FnOnce(&ReadView) -> R) -> R {
+    VIEW.with(f)
+}
+
+/// Like [`with_view`], but `None` once the loom thread's locals are destroyed.
+pub(crate) fn try_with_view<R>(f: impl FnOnce(&ReadView) -> R) -> Option<R> {
+    VIEW.try_with(f).ok()
 }
 
 /// Runs `f` with this loom thread's current-context slot.

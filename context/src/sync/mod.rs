@@ -13,6 +13,10 @@
 //! - `with_frame(f)` / `try_with_frame(f)`: the per-thread
 //!   [`ThreadSlot`](crate::context::ThreadSlot) holding the current context. Under loom it
 //!   is loom's `thread_local!`, because std's is shared by every loom thread.
+//! - `with_view(f)` / `try_with_view(f)`: the per-thread
+//!   [`ReadView`](crate::view::ReadView), the read cache over the current context. With
+//!   std it is a `const` thread-local without destructor (a plain TLS access); under loom,
+//!   loom's `thread_local!`.
 //! - `spawn_thread(f)` and `JoinHandle`: start an OS thread (a loom thread under loom).
 //!
 //! `ids.rs` is the same file in both builds: it hands out var and context ids from

@@ -3,6 +3,7 @@
 use std::any::Any;
 
 use crate::context::ThreadSlot;
+use crate::view::ReadView;
 
 pub(crate) use std::sync::Arc;
 pub(crate) use std::thread::JoinHandle;
@@ -19,6 +20,24 @@ pub(crate) fn erase<T: Any + Send + Sync>(value: T) -> ErasedValue {
 std::thread_local! {
     /// The current context of this thread. A thread starts in an empty context.
     static CURRENT: ThreadSlot = const { ThreadSlot::new() };
+}
+
+std::thread_local! {
+    /// This thread's read cache over its current context. `const` and without a
+    /// destructor, so reaching it is a plain TLS access with no state check.
+    static VIEW: ReadView = const { ReadView::new() };
+}
+
+/// Runs `f` with this thread's read view (never fails: the view has no destructor).
+#[inline(always)]
+pub(crate) fn with_view<R>(f: impl FnOnce(&ReadView) -> R) -> R {
+    VIEW.with(f)
+}
+
+/// Like [`with_view`]; `None` never happens with std (kept for the loom twin's shape).
+#[inline]
+pub(crate) fn try_with_view<R>(f: impl FnOnce(&ReadView) -> R) -> Option<R> {
+    VIEW.try_with(f).ok()
 }
 
 /// Runs `f` with this thread's current-context slot.
