@@ -34,12 +34,14 @@
 
 mod bindings;
 mod context;
+mod log;
 mod scope;
 mod sync;
 pub mod thread;
 mod var;
 
 pub use context::{Binding, Context};
+pub use log::{dump, Dump, LogValue};
 pub use scope::ContextScope;
 pub use var::{BindingGuard, ContextVar, ResetError, Token};
 
