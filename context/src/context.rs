@@ -560,8 +560,8 @@ impl Default for Context {
 }
 
 impl fmt::Debug for Context {
-    /// `Context { bindings: [request_id="r-1", api_key] }`: `name=value` for vars declared
-    /// [`logged`](ContextVar::logged), the name alone for the others (see `log.rs`).
+    /// `Context { bindings: [request_id="r-1", "api_key"] }`: `name=value` for vars
+    /// declared [`logged`](ContextVar::logged), the name alone for the others (`log.rs`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         struct Names<'a>(&'a Context);
         impl fmt::Debug for Names<'_> {
@@ -746,6 +746,6 @@ mod tests {
         static A: ContextVar<u8> = ContextVar::new("alpha");
         static B: ContextVar<u8> = ContextVar::new("beta").task_private();
         let ctx = Context::new().with_value(&A, 1).with_value(&B, 2);
-        assert_eq!(format!("{ctx:?}"), r#"Context { bindings: [alpha, beta] }"#);
+        assert_eq!(format!("{ctx:?}"), r#"Context { bindings: ["alpha", "beta"] }"#);
     }
 }

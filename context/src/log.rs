@@ -166,7 +166,7 @@ impl<T: fmt::Debug + Send + Sync + 'static> ContextVar<T> {
     /// let ctx = Context::new()
     ///     .with_value(&REQUEST_ID, "r-1".to_string())
     ///     .with_value(&API_KEY, "hunter2".to_string());
-    /// assert_eq!(format!("{ctx:?}"), r#"Context { bindings: [request_id="r-1", api_key] }"#);
+    /// assert_eq!(format!("{ctx:?}"), r#"Context { bindings: [request_id="r-1", "api_key"] }"#);
     /// ```
     pub const fn logged(self) -> Self {
         self.with_log(log_debug::<T>)
@@ -248,24 +248,24 @@ impl<'a> Binding<'a> {
         })
     }
 
-    /// `name=value` with the value's `Debug` for a loggable var, the name alone otherwise.
+    /// `name=value` with the value's `Debug` for a loggable var; the name alone, quoted
+    /// (its `Debug`), otherwise.
     ///
     /// # Examples
     ///
     /// ```
     /// use ctxrt_context::{Context, ContextVar};
     /// static TENANT: ContextVar<&'static str> = ContextVar::new("tenant").logged();
-    /// let ctx = Context::new().with_value(&TENANT, "acme");
-    /// assert_eq!(format!("{:?}", ctx.iter().next().unwrap().debug()), r#"tenant="acme""#);
+    /// static TOKEN: ContextVar<&'static str> = ContextVar::new("token");
+    /// let ctx = Context::new().with_value(&TENANT, "acme").with_value(&TOKEN, "s3cr3t");
+    /// let shown: Vec<String> = ctx.iter().map(|b| format!("{:?}", b.debug())).collect();
+    /// assert_eq!(shown, [r#"tenant="acme""#, r#""token""#]);
     /// ```
     pub fn debug(&self) -> impl fmt::Debug + 'a {
         let binding = *self;
-        DisplayWith(move |f: &mut fmt::Formatter<'_>| {
-            f.write_str(binding.name())?;
-            match binding.log_value() {
-                Some(value) => write!(f, "={value:?}"),
-                None => Ok(()),
-            }
+        DisplayWith(move |f: &mut fmt::Formatter<'_>| match binding.log_value() {
+            Some(value) => write!(f, "{}={value:?}", binding.name()),
+            None => write!(f, "{:?}", binding.name()),
         })
     }
 }

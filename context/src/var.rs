@@ -527,7 +527,6 @@ impl<T> fmt::Debug for ContextVar<T> {
             .field("name", &self.name)
             .field("has_default", &self.default.is_some())
             .field("task_private", &self.task_private)
-            .field("logged", &self.id.log().is_some())
             .finish()
     }
 }
