@@ -746,6 +746,9 @@ mod tests {
         static A: ContextVar<u8> = ContextVar::new("alpha");
         static B: ContextVar<u8> = ContextVar::new("beta").task_private();
         let ctx = Context::new().with_value(&A, 1).with_value(&B, 2);
-        assert_eq!(format!("{ctx:?}"), r#"Context { bindings: ["alpha", "beta"] }"#);
+        assert_eq!(
+            format!("{ctx:?}"),
+            r#"Context { bindings: ["alpha", "beta"] }"#
+        );
     }
 }

@@ -263,10 +263,12 @@ impl<'a> Binding<'a> {
     /// ```
     pub fn debug(&self) -> impl fmt::Debug + 'a {
         let binding = *self;
-        DisplayWith(move |f: &mut fmt::Formatter<'_>| match binding.log_value() {
-            Some(value) => write!(f, "{}={value:?}", binding.name()),
-            None => write!(f, "{:?}", binding.name()),
-        })
+        DisplayWith(
+            move |f: &mut fmt::Formatter<'_>| match binding.log_value() {
+                Some(value) => write!(f, "{}={value:?}", binding.name()),
+                None => write!(f, "{:?}", binding.name()),
+            },
+        )
     }
 }
 
