@@ -33,7 +33,7 @@
 
 pub use ctxrt_context as context;
 pub use ctxrt_context::{copy_context, Context, ContextVar};
-pub use ctxrt_macros::{main, test};
+pub use ctxrt_macros::{main, test, traced};
 
 mod blocking;
 #[cfg(loom)]

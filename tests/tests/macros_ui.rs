@@ -8,6 +8,8 @@
 //! The ui files use the attributes through the path users write, `#[ctxrt::main]` and
 //! `#[ctxrt::test]` (re-exported by `ctxrt` from `ctxrt-macros`).
 //!
+//! `traced_*.rs` are misuses of `#[ctxrt::traced]` (arguments, a non-fn item, a `const fn`).
+//!
 //! Only compile-fail cases live here: what a passing case expands to is tested by running
 //! it, in `macros_expansion.rs`.
 

@@ -1,12 +1,18 @@
-//! The formatters of loggable vars, by var id: written once per loggable var, when the
-//! var is given its id (`ids.rs`), before the id is published; read by log output
-//! (`log.rs`). The same file in both builds, as `ids.rs`: a `static` needs a `const`
+//! Process-wide observability slots. The formatters of loggable vars, by var id: written
+//! once per loggable var, when the var is given its id (`ids.rs`), before the id is
+//! published; read by log output (`log.rs`). And the sink of `#[traced]` records
+//! (`trace.rs`). The same file in both builds, as `ids.rs`: a `static` needs a `const`
 //! lock, and the only race (two threads registering ids at once) is settled by the lock.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::RwLock;
+/// For the `tracing` feature's table of run-time metadata (`tracing.rs`), process-wide like
+/// the rest of this file.
+#[cfg(feature = "tracing")]
+pub(crate) use std::sync::OnceLock;
+pub(crate) use std::sync::RwLock;
 
 use crate::log::LogFn;
+use crate::trace::TraceSink;
 
 /// `(var id, formatter)`, sorted by id.
 static LOGGED: RwLock<Vec<(u64, LogFn)>> = RwLock::new(Vec::new());
@@ -38,4 +44,22 @@ pub(crate) fn logged_formatter(id: u64) -> Option<LogFn> {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let at = table.binary_search_by_key(&id, |&(other, _)| other).ok()?;
     Some(table[at].1)
+}
+
+/// The `#[traced]` sink.
+static TRACE_SINK: RwLock<Option<TraceSink>> = RwLock::new(None);
+
+/// Replaces the `#[traced]` sink; returns the previous one.
+pub(crate) fn set_trace_sink(sink: Option<TraceSink>) -> Option<TraceSink> {
+    let mut slot = TRACE_SINK
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    std::mem::replace(&mut *slot, sink)
+}
+
+/// The `#[traced]` sink, if one is set.
+pub(crate) fn trace_sink() -> Option<TraceSink> {
+    *TRACE_SINK
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
