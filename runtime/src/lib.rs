@@ -41,6 +41,9 @@ mod blocking;
 pub mod loom_internals;
 pub mod runtime;
 mod scheduler;
+#[cfg_attr(feature = "tracing", path = "span/inherit.rs")]
+#[cfg_attr(not(feature = "tracing"), path = "span/none.rs")]
+mod span;
 mod sync;
 pub mod task;
 
@@ -82,9 +85,10 @@ pub mod thread {
         T: Send + 'static,
     {
         let runtime = crate::runtime::Handle::try_current().ok();
+        let span = crate::span::ThreadSpan::capture();
         ctxrt_context::thread::spawn(move || {
             let _entered = runtime.as_ref().map(crate::runtime::Handle::enter);
-            f()
+            span.run(f)
         })
     }
 }

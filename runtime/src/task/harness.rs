@@ -187,7 +187,8 @@ fn in_context<F: Future, R>(cell: &Cell<F>, f: impl FnOnce() -> R) -> R {
     cell.context.with_mut(|context| {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
         let context = unsafe { &mut *context };
-        context.run(f)
+        // `Context::run`, inside the task's inherited span with `tracing` (span/).
+        crate::span::run_in(context, f)
     })
 }
 
