@@ -36,6 +36,8 @@ pub mod report;
 pub mod runner;
 pub mod runtime_workloads;
 pub mod task_memory;
+#[cfg(feature = "tracing")]
+pub mod tracing_workloads;
 pub mod workload;
 
 pub use runner::{RunConfig, Status};
@@ -58,5 +60,7 @@ pub fn registry() -> Vec<Workload> {
     rows.extend(runtime_workloads::workloads());
     rows.extend(inherit_workloads::workloads());
     rows.extend(task_memory::workloads());
+    #[cfg(feature = "tracing")]
+    rows.extend(tracing_workloads::workloads());
     rows
 }

@@ -580,12 +580,14 @@ impl Default for Context {
 }
 
 impl fmt::Debug for Context {
+    /// `Context { bindings: [request_id="r-1", "api_key"] }`: `name=value` for vars
+    /// declared [`logged`](ContextVar::logged), the name alone for the others (`log.rs`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         struct Names<'a>(&'a Context);
         impl fmt::Debug for Names<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_list()
-                    .entries(self.0.iter().map(|b| b.name()))
+                    .entries(self.0.iter().map(|b| b.debug()))
                     .finish()
             }
         }
@@ -653,6 +655,11 @@ impl<'a> Binding<'a> {
     /// ```
     pub fn is_task_private(&self) -> bool {
         self.task_private
+    }
+
+    /// The bound var's id (crate-internal: finds a loggable var's formatter, `log.rs`).
+    pub(crate) fn var_id(&self) -> u64 {
+        self.entry.id
     }
 }
 

@@ -80,16 +80,24 @@ mod bindings;
 mod cell;
 mod context;
 mod future_ext;
+mod log;
 mod scope;
 mod sync;
 pub mod thread;
+mod trace;
+#[cfg(feature = "tracing")]
+pub mod tracing;
 mod var;
 #[allow(unsafe_code)]
 mod view;
 
 pub use context::{Binding, Context};
 pub use future_ext::ContextFutureExt;
+pub use log::{dump, Dump, LogValue};
 pub use scope::ContextScope;
+#[doc(hidden)]
+pub use trace::__private as __traced;
+pub use trace::{set_trace_sink, Outcome, TraceRecord, TraceSink};
 pub use var::{BindingGuard, ContextVar, ResetError, Token};
 
 /// A snapshot of the current context; the same as [`Context::current`].

@@ -14,6 +14,7 @@ use std::fmt;
 
 use crate::bindings::OldValue;
 use crate::context::{downcast, LiveFrame, ThreadSlot};
+use crate::log::LogFn;
 use crate::sync::{self, ErasedValue, VarIdCell};
 use crate::view::{self, Cached};
 
@@ -338,6 +339,30 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     #[inline]
     pub(crate) fn id(&self) -> u64 {
         self.id.get()
+    }
+
+    /// This var, with its bindings formatted by `log` in log output (`log.rs` builds the
+    /// public `logged()` on this).
+    pub(crate) const fn with_log(self, log: LogFn) -> Self {
+        ContextVar {
+            id: self.id.with_log(log),
+            ..self
+        }
+    }
+
+    /// Whether this var's values appear in log output (see [`ContextVar::logged`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::ContextVar;
+    /// static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id").logged();
+    /// static API_KEY: ContextVar<String> = ContextVar::new("api_key");
+    /// assert!(REQUEST_ID.is_logged());
+    /// assert!(!API_KEY.is_logged());
+    /// ```
+    pub fn is_logged(&self) -> bool {
+        self.id.log().is_some()
     }
 
     /// Binds `value` in the current context; what it returns undoes that.

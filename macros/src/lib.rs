@@ -27,13 +27,15 @@
 //! empty `fn main() {}` behind so rustc does not add "`main` function not found").
 //!
 //! Layout: `config` parses the arguments into a `Config`; `entry` validates the function
-//! and generates the expansion. This file only holds the two entry points and their docs.
+//! and generates the expansion. `traced` expands `#[ctxrt::traced]`. This file only holds
+//! the entry points and their docs.
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
 
 mod config;
 mod entry;
+mod traced;
 
 use config::EntryKind;
 
@@ -198,4 +200,49 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(args.into(), item.into(), EntryKind::Test).into()
+}
+
+/// Records every call of a fn, sync or `async`: its name, the loggable context bindings
+/// (vars declared `.logged()`), the time it took and its outcome — `OK`, `ERR` (an `Err`
+/// return), `PANIC` (re-raised after the record) or `CANCELLED` (an async call dropped
+/// before completing).
+///
+/// Records go to the sink set with `ctxrt::context::set_trace_sink` and, with ctxrt's
+/// `tracing` feature, to `tracing` as an event (INFO for `OK`, ERROR otherwise) whose
+/// fields are `message` (the fn's name), `outcome`, `elapsed_us` and the bindings.
+///
+/// The attribute takes no arguments and goes on any fn with a body except a `const fn`;
+/// the fn's signature, attributes and behaviour are unchanged (`return` and `?` included).
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::context::{set_trace_sink, Outcome, TraceRecord};
+/// use ctxrt::ContextVar;
+///
+/// static REQUEST_ID: ContextVar<&'static str> = ContextVar::new("request_id").logged();
+///
+/// #[ctxrt::traced]
+/// async fn load(key: u32) -> Result<u32, String> {
+///     if key == 0 { return Err("no key 0".into()); }
+///     Ok(key * 2)
+/// }
+///
+/// fn check(record: &TraceRecord) {
+///     assert_eq!(record.function(), "load");
+///     assert_eq!(record.context().to_string(), "request_id=r-1");
+///     assert!(matches!(record.outcome(), Outcome::Ok | Outcome::Err));
+/// }
+///
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     set_trace_sink(Some(check));
+///     REQUEST_ID.set("r-1");
+///     assert_eq!(load(2).await, Ok(4));
+///     assert!(load(0).await.is_err());
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
+    traced::expand(args.into(), item.into()).into()
 }

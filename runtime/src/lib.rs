@@ -72,7 +72,7 @@
 
 pub use ctxrt_context as context;
 pub use ctxrt_context::{copy_context, Context, ContextFutureExt, ContextVar};
-pub use ctxrt_macros::{main, test};
+pub use ctxrt_macros::{main, test, traced};
 
 mod blocking;
 mod driver;
@@ -83,6 +83,9 @@ pub mod loom_internals;
 pub mod net;
 pub mod runtime;
 mod scheduler;
+#[cfg_attr(feature = "tracing", path = "span/inherit.rs")]
+#[cfg_attr(not(feature = "tracing"), path = "span/none.rs")]
+mod span;
 pub mod sync;
 pub mod task;
 pub mod time;
@@ -200,9 +203,10 @@ pub mod thread {
         T: Send + 'static,
     {
         let runtime = crate::runtime::Handle::try_current().ok();
+        let span = crate::span::ThreadSpan::capture();
         ctxrt_context::thread::spawn(move || {
             let _entered = runtime.as_ref().map(crate::runtime::Handle::enter);
-            f()
+            span.run(f)
         })
     }
 }

@@ -12,6 +12,8 @@
 //! the attributes on methods with a `self` receiver, written by a `macro_rules!` whose
 //! caller supplies the body, and with `crate = "path"`. What a passing `#[ctxrt::test]`
 //! expands to is tested by running it, in `macros_expansion.rs`.
+//!
+//! `traced_*.rs` are misuses of `#[ctxrt::traced]` (arguments, a non-fn item, a `const fn`).
 
 #[test]
 fn macros_ui() {

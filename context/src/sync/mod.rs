@@ -23,9 +23,16 @@
 //! `const`-constructible std atomics. Loom's atomics are not `const`, so they cannot live in
 //! a `static ContextVar`; the only race they resolve (two threads giving a var its id at
 //! once) is settled by one `compare_exchange` and needs no model.
+//!
+//! `registry.rs` is the same file in both builds too: the process-wide table of loggable
+//! vars' formatters and the `#[traced]` sink, behind `const`-constructible std `RwLock`s.
+//! The table is written once per loggable var (when the var gets its id), the sink when the
+//! user sets it; both are only read otherwise, by log output.
 
 mod ids;
 pub(crate) use ids::{next_context_id, VarIdCell};
+pub(crate) mod registry;
+pub(crate) use registry::logged_formatter;
 
 #[cfg(not(loom))]
 mod std_impl;

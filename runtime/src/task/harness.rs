@@ -192,7 +192,9 @@ fn in_context<F: Future, R>(cell: &Cell<F>, f: impl FnOnce() -> R) -> R {
     cell.context.with_mut(|context| {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
         let context = unsafe { &mut *context };
-        super::id::with_task_id(cell.header.id, || context.run(f))
+        // `Context::run` with the task id marked, inside the task's inherited span with
+        // `tracing` (span/).
+        super::id::with_task_id(cell.header.id, || crate::span::run_in(context, f))
     })
 }
 

@@ -83,6 +83,8 @@ pub use join::JoinHandle;
 pub use join_set::JoinSet;
 pub use yield_now::yield_now;
 
+pub use crate::span::without_span_inheritance;
+
 /// A task's id: unique among the tasks of one runtime.
 ///
 /// # Examples

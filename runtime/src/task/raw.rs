@@ -106,7 +106,8 @@ impl RawTask {
                 scheduler,
                 links: UnsafeCell::new(Links::default()),
             },
-            context: UnsafeCell::new(context),
+            // With the `tracing` feature, the spawner's current span (span/inherit.rs).
+            context: UnsafeCell::new(crate::span::capture(context)),
             join_waker: UnsafeCell::new(None),
             stage: UnsafeCell::new(Stage::Running(future)),
         });

@@ -1,0 +1,110 @@
+//! Span inheritance (the `tracing` feature): a task, blocking job or [`crate::thread`]
+//! spawned while a `tracing::Span` is entered runs inside that span — entered and exited
+//! around every poll, and around the drops of its future and output — so child work
+//! nests under its spawner's span with no `.instrument()`. A [`crate::thread`] also gets
+//! its spawner's default `tracing` dispatcher.
+//!
+//! How: at the spawn (`RawTask::new`, on the spawning thread) [`capture`] puts
+//! `Span::current()` into the new task's context as a hidden `task_private` binding
+//! ([`TASK_SPAN`], never inherited by accident: each spawn captures afresh). The poll path
+//! (`harness.rs`, `in_context`) calls [`run_in`], whose first step checks the task's own
+//! context for that binding without touching a thread-local: a task that carries no span
+//! pays that one check. A spawn inside [`without_span_inheritance`] captures nothing.
+//!
+//! The captured span shows in the task's context as a binding named `ctxrt.span` (not
+//! loggable); it is invisible to every other var.
+
+use ctxrt_context::{Context, ContextVar};
+use tracing::Span;
+
+/// The span a task runs in; bound in the task's own context by [`capture`].
+static TASK_SPAN: ContextVar<Span> = ContextVar::new("ctxrt.span").task_private();
+
+/// Bound (to anything) while spawns must not capture the current span.
+static NO_SPAN_INHERITANCE: ContextVar<()> =
+    ContextVar::new("ctxrt.no_span_inheritance").task_private();
+
+/// `context`, with the spawner's current span bound in it if there is one (and the spawn
+/// is not inside [`without_span_inheritance`]).
+#[inline]
+pub(crate) fn capture(context: Context) -> Context {
+    let span = Span::current();
+    if span.is_none() || NO_SPAN_INHERITANCE.is_set() {
+        return context;
+    }
+    context.with_value(&TASK_SPAN, span)
+}
+
+/// Runs `f` inside `context` and, if the task captured a span, inside that span.
+#[inline(always)]
+pub(crate) fn run_in<R>(context: &mut Context, f: impl FnOnce() -> R) -> R {
+    if !context.contains(&TASK_SPAN) {
+        return context.run(f);
+    }
+    run_in_span(context, f)
+}
+
+#[inline(never)]
+fn run_in_span<R>(context: &mut Context, f: impl FnOnce() -> R) -> R {
+    context.run(|| {
+        TASK_SPAN.with(|span| match span {
+            Some(span) => span.in_scope(f),
+            None => f(),
+        })
+    })
+}
+
+/// The current span and `tracing` dispatcher, for a [`crate::thread`]'s whole run.
+pub(crate) struct ThreadSpan {
+    span: Span,
+    dispatch: tracing::Dispatch,
+}
+
+impl ThreadSpan {
+    /// The caller's current span (none inside [`without_span_inheritance`]) and its
+    /// default dispatcher, which a new thread would not otherwise have if it was set with
+    /// `tracing::dispatcher::set_default` rather than globally.
+    pub(crate) fn capture() -> ThreadSpan {
+        let span = if NO_SPAN_INHERITANCE.is_set() {
+            Span::none()
+        } else {
+            Span::current()
+        };
+        ThreadSpan {
+            span,
+            dispatch: tracing::dispatcher::get_default(Clone::clone),
+        }
+    }
+
+    /// Runs `f` with the captured dispatcher as default, inside the captured span.
+    pub(crate) fn run<R>(self, f: impl FnOnce() -> R) -> R {
+        tracing::dispatcher::with_default(&self.dispatch, || self.span.in_scope(f))
+    }
+}
+
+/// Runs `f` with span inheritance off: tasks, blocking jobs and [`crate::thread`]s spawned
+/// inside it do not run in the current `tracing` span (fire-and-forget work that must not
+/// keep a request's span open, or appear inside it). Context variables are inherited as
+/// usual.
+///
+/// Without the `tracing` feature there is no span inheritance, and this only calls `f`.
+///
+/// # Examples
+///
+/// ```
+/// use tracing::Span;
+///
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     // A span needs a subscriber to exist; with none, every span is disabled.
+///     let nested = ctxrt::spawn(async { Span::current().is_none() });
+///     let detached = ctxrt::task::without_span_inheritance(|| {
+///         ctxrt::spawn(async { Span::current().is_none() })
+///     });
+///     assert!(nested.await.unwrap());
+///     assert!(detached.await.unwrap());
+/// }
+/// ```
+pub fn without_span_inheritance<R>(f: impl FnOnce() -> R) -> R {
+    NO_SPAN_INHERITANCE.scope((), f)
+}

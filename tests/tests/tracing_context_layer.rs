@@ -1,0 +1,214 @@
+//! `ContextLayer` puts the current context's loggable bindings on every event of the
+//! layer it wraps: `tracing_subscriber::fmt()` lines (plain and JSON) of two requests
+//! running concurrently each carry their own `request_id` and `tenant`, and vars not
+//! declared `.logged()` never appear.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use ctxrt::context::tracing::ContextLayer;
+use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::ContextVar;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+
+static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id").logged();
+static TENANT: ContextVar<&'static str> = ContextVar::new("tenant").logged();
+static ATTEMPT: ContextVar<u32> = ContextVar::new("attempt").logged();
+static API_KEY: ContextVar<String> = ContextVar::new("api_key");
+
+/// A `MakeWriter` appending to a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn lines(&self) -> Vec<String> {
+        let bytes = self.0.lock().unwrap();
+        String::from_utf8(bytes.clone())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// Two requests, interleaved at every step by `yield_now`; each logs three lines, the
+/// second from a spawned child task, the third from a blocking job.
+async fn two_requests() {
+    let request = |id: &'static str, tenant: &'static str| async move {
+        REQUEST_ID.set(id.to_string());
+        TENANT.set(tenant);
+        API_KEY.set("hunter2".into());
+        tracing::info!(step = 1, "accepted");
+        ctxrt::task::yield_now().await;
+        ctxrt::spawn(async {
+            ATTEMPT.set(1);
+            tracing::warn!(step = 2, "child retrying");
+        })
+        .await
+        .unwrap();
+        ctxrt::task::yield_now().await;
+        ctxrt::spawn_blocking(|| tracing::info!(step = 3, "stored"))
+            .await
+            .unwrap();
+    };
+    let a = ctxrt::spawn(request("req-a", "acme"));
+    let b = ctxrt::spawn(request("req-b", "globex"));
+    a.await.unwrap();
+    b.await.unwrap();
+    // Outside any request: no bindings, the event is forwarded as is.
+    tracing::info!("idle");
+}
+
+/// A runtime whose every thread (workers, blocking pool, this one) logs to `dispatch`.
+fn runtime_with(current_thread: bool, dispatch: tracing::Dispatch) -> Runtime {
+    let mut builder = if current_thread {
+        Builder::new_current_thread()
+    } else {
+        let mut b = Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    };
+    builder
+        .on_thread_start(move || {
+            // The guard lives as long as the thread: the thread logs here until it exits.
+            std::mem::forget(tracing::dispatcher::set_default(&dispatch));
+        })
+        .build()
+        .unwrap()
+}
+
+fn expected_plain() -> Vec<&'static str> {
+    vec![
+        r#" INFO accepted step=1 request_id="req-a" tenant="acme""#,
+        r#" INFO accepted step=1 request_id="req-b" tenant="globex""#,
+        r#" WARN child retrying step=2 request_id="req-a" tenant="acme" attempt=1"#,
+        r#" WARN child retrying step=2 request_id="req-b" tenant="globex" attempt=1"#,
+        r#" INFO stored step=3 request_id="req-a" tenant="acme""#,
+        r#" INFO stored step=3 request_id="req-b" tenant="globex""#,
+        r#" INFO idle"#,
+    ]
+}
+
+fn plain_lines_carry_their_own_ids(current_thread: bool) {
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .without_time()
+        .with_ansi(false)
+        .with_target(false)
+        .with_writer(out.clone());
+    let dispatch =
+        tracing::Dispatch::new(tracing_subscriber::registry().with(ContextLayer::new(fmt)));
+    let rt = runtime_with(current_thread, dispatch.clone());
+    tracing::dispatcher::with_default(&dispatch, || rt.block_on(two_requests()));
+    drop(rt);
+    let lines = out.lines();
+    assert!(lines
+        .iter()
+        .all(|l| !l.contains("hunter2") && !l.contains("api_key")));
+    if current_thread {
+        // One thread, a fixed interleaving: the exact output.
+        let golden = [
+            expected_plain()[0],
+            expected_plain()[1],
+            expected_plain()[2],
+            expected_plain()[3],
+            expected_plain()[4],
+            expected_plain()[5],
+            expected_plain()[6],
+        ];
+        assert_eq!(lines, golden);
+    } else {
+        // Two workers: any interleaving, but each line with its own ids.
+        let mut sorted = lines.clone();
+        sorted.sort();
+        let mut golden = expected_plain();
+        golden.sort();
+        assert_eq!(sorted, golden, "{lines:#?}");
+    }
+}
+
+fn json_lines_carry_their_own_ids(current_thread: bool) {
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .json()
+        .without_time()
+        .with_target(false)
+        .with_writer(out.clone());
+    let dispatch =
+        tracing::Dispatch::new(tracing_subscriber::registry().with(ContextLayer::new(fmt)));
+    let rt = runtime_with(current_thread, dispatch.clone());
+    tracing::dispatcher::with_default(&dispatch, || rt.block_on(two_requests()));
+    drop(rt);
+    let mut lines: Vec<serde_json::Value> = out
+        .lines()
+        .iter()
+        .map(|l| {
+            assert!(!l.contains("hunter2") && !l.contains("api_key"), "{l}");
+            serde_json::from_str(l).unwrap()
+        })
+        .collect();
+    let golden: Vec<serde_json::Value> = [
+        ("INFO", "accepted", 1, Some(("req-a", "acme", None))),
+        ("INFO", "accepted", 1, Some(("req-b", "globex", None))),
+        (
+            "WARN",
+            "child retrying",
+            2,
+            Some(("req-a", "acme", Some(1))),
+        ),
+        (
+            "WARN",
+            "child retrying",
+            2,
+            Some(("req-b", "globex", Some(1))),
+        ),
+        ("INFO", "stored", 3, Some(("req-a", "acme", None))),
+        ("INFO", "stored", 3, Some(("req-b", "globex", None))),
+        ("INFO", "idle", 0, None),
+    ]
+    .into_iter()
+    .map(|(level, message, step, ids)| {
+        let mut fields = serde_json::json!({ "message": message });
+        if step != 0 {
+            fields["step"] = step.into();
+        }
+        if let Some((id, tenant, attempt)) = ids {
+            fields["request_id"] = id.into();
+            fields["tenant"] = tenant.into();
+            if let Some(attempt) = attempt {
+                fields["attempt"] = serde_json::Value::from(attempt);
+            }
+        }
+        serde_json::json!({ "level": level, "fields": fields })
+    })
+    .collect();
+    if !current_thread {
+        let key = |v: &serde_json::Value| v.to_string();
+        lines.sort_by_key(key);
+        let mut golden = golden;
+        golden.sort_by_key(key);
+        assert_eq!(lines, golden);
+    } else {
+        assert_eq!(lines, golden);
+    }
+}
+
+ctxrt_tests::on_both_flavors!(flag: plain_lines_carry_their_own_ids, json_lines_carry_their_own_ids);

@@ -1,0 +1,4 @@
+#[ctxrt::traced]
+struct Handler;
+
+fn main() {}

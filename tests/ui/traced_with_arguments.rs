@@ -1,0 +1,4 @@
+#[ctxrt::traced(level = "info")]
+fn handle() {}
+
+fn main() {}
