@@ -36,6 +36,10 @@ pub use ctxrt_context::{copy_context, Context, ContextVar};
 pub use ctxrt_macros::{main, test};
 
 mod blocking;
+#[cfg(feature = "tower")]
+pub mod http;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod loom_internals;
