@@ -108,10 +108,14 @@ enum Server {
 }
 
 async fn hello(_req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    Ok(Response::new(Full::new(Bytes::from_static(b"Hello, World!"))))
+    Ok(Response::new(Full::new(Bytes::from_static(
+        b"Hello, World!",
+    ))))
 }
 
-/// A running server; dropping it shuts its runtime down.
+/// A running server; dropping it shuts its runtime down (the runtimes are held, never
+/// read).
+#[allow(dead_code)]
 enum Running {
     Ctxrt(ctxrt::runtime::Runtime),
     Tokio(tokio::runtime::Runtime),
@@ -220,7 +224,11 @@ async fn one_request(sender: &mut Sender, addr: SocketAddr, n: u64) {
         .expect("request");
     sender.ready().await.expect("connection ready");
     let resp = sender.send_request(req).await.expect("response");
-    assert!(resp.status().is_success(), "server answered {}", resp.status());
+    assert!(
+        resp.status().is_success(),
+        "server answered {}",
+        resp.status()
+    );
     let body = resp.into_body().collect().await.expect("body").to_bytes();
     assert_eq!(&body[..], b"Hello, World!");
 }

@@ -30,6 +30,7 @@
 
 pub mod bench_runtime;
 pub mod context_workloads;
+pub mod http_workloads;
 pub mod inherit_workloads;
 pub mod memory;
 pub mod report;
@@ -58,5 +59,6 @@ pub fn registry() -> Vec<Workload> {
     rows.extend(runtime_workloads::workloads());
     rows.extend(inherit_workloads::workloads());
     rows.extend(task_memory::workloads());
+    rows.extend(http_workloads::workloads());
     rows
 }

@@ -213,7 +213,8 @@ fn generate(config: &Config, mut function: ItemFn, kind: EntryKind) -> TokenStre
     }
 }
 
-/// `::ctxrt::runtime::Builder::new_…()` plus `.worker_threads(N)` when configured.
+/// `::ctxrt::runtime::Builder::new_…()` plus `.worker_threads(N)` when configured, and
+/// `.enable_all()` (I/O and timers, as tokio's macros do).
 fn builder_call(config: &Config, span: Span) -> TokenStream {
     let constructor = match config.flavor {
         Flavor::MultiThread => quote_spanned!(span=> new_multi_thread),
@@ -226,6 +227,7 @@ fn builder_call(config: &Config, span: Span) -> TokenStream {
     quote_spanned! {span=>
         ::ctxrt::runtime::Builder::#constructor()
             #worker_threads
+            .enable_all()
     }
 }
 
@@ -274,6 +276,7 @@ mod tests {
                 #[allow(clippy::expect_used, clippy::unwrap_in_result)]
                 {
                     ::ctxrt::runtime::Builder::new_multi_thread()
+                        .enable_all()
                         .build()
                         .expect("failed to build the ctxrt runtime")
                         .block_on(body)
@@ -299,6 +302,7 @@ mod tests {
                 {
                     ::ctxrt::runtime::Builder::new_multi_thread()
                         .worker_threads(3)
+                        .enable_all()
                         .build()
                         .expect("failed to build the ctxrt runtime")
                         .block_on(body)
@@ -342,6 +346,7 @@ mod tests {
                 #[allow(clippy::expect_used, clippy::unwrap_in_result)]
                 {
                     ::ctxrt::runtime::Builder::new_current_thread()
+                        .enable_all()
                         .build()
                         .expect("failed to build the ctxrt runtime")
                         .block_on(body)
@@ -368,6 +373,7 @@ mod tests {
                 {
                     ::ctxrt::runtime::Builder::new_multi_thread()
                         .worker_threads(2)
+                        .enable_all()
                         .build()
                         .expect("failed to build the ctxrt runtime")
                         .block_on(body)

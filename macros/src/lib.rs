@@ -73,6 +73,7 @@ use config::EntryKind;
 ///     {
 ///         ::ctxrt::runtime::Builder::new_multi_thread()
 ///             .worker_threads(4)
+///             .enable_all()
 ///             .build()
 ///             .expect("failed to build the ctxrt runtime")
 ///             .block_on(body)
@@ -147,6 +148,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     #[allow(clippy::expect_used, clippy::unwrap_in_result)]
 ///     {
 ///         ::ctxrt::runtime::Builder::new_current_thread()
+///             .enable_all()
 ///             .build()
 ///             .expect("failed to build the ctxrt runtime")
 ///             .block_on(body)

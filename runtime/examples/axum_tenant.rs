@@ -76,7 +76,11 @@ fn parse_addr() -> Result<SocketAddr, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--addr" => addr = args.next().ok_or("--addr needs a value")?,
-            other => return Err(format!("unknown argument {other:?}; usage: --addr HOST:PORT")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; usage: --addr HOST:PORT"
+                ))
+            }
         }
     }
     addr.parse()
@@ -108,7 +112,9 @@ async fn main() {
     });
     println!(
         "listening on http://{}",
-        listener.local_addr().expect("bound listener has an address")
+        listener
+            .local_addr()
+            .expect("bound listener has an address")
     );
     let app = app();
     let mut builder = auto::Builder::new(CtxrtExecutor::new());
@@ -128,7 +134,10 @@ async fn main() {
             continue;
         };
         let conn = builder
-            .serve_connection(FuturesIo::new(stream), TowerToHyperService::new(app.clone()))
+            .serve_connection(
+                FuturesIo::new(stream),
+                TowerToHyperService::new(app.clone()),
+            )
             .into_owned();
         let conn = graceful.watch(conn);
         ctxrt::spawn(async move {

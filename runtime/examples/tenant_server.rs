@@ -42,7 +42,9 @@ use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use tower::{service_fn, Layer};
 
+/// The request id, bound by `ContextLayer` from `x-request-id` (generated when absent).
 pub static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id");
+/// The tenant, bound by `ContextLayer` from `x-tenant`; `public` when absent.
 pub static TENANT: ContextVar<String> = ContextVar::with_default("tenant", || "public".into());
 
 /// Where log lines go: stderr unless the server's context binds a sink (tests do). Bound
@@ -69,7 +71,10 @@ fn ids() -> serde_json::Value {
 
 async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     if req.uri().path() != "/" {
-        return Ok(respond(StatusCode::NOT_FOUND, json!({ "error": "not found" })));
+        return Ok(respond(
+            StatusCode::NOT_FOUND,
+            json!({ "error": "not found" }),
+        ));
     }
     if req.method() != Method::GET {
         return Ok(respond(
@@ -119,7 +124,11 @@ fn parse_args() -> Result<SocketAddr, String> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--addr" => addr = args.next().ok_or("--addr needs a value, e.g. 127.0.0.1:3000")?,
+            "--addr" => {
+                addr = args
+                    .next()
+                    .ok_or("--addr needs a value, e.g. 127.0.0.1:3000")?
+            }
             "-h" | "--help" => {
                 println!("usage: tenant_server [--addr HOST:PORT]   (default 127.0.0.1:3000)");
                 std::process::exit(0);
@@ -181,7 +190,10 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
         };
         let _ = stream.set_nodelay(true);
         let conn = builder
-            .serve_connection(FuturesIo::new(stream), TowerToHyperService::new(service.clone()))
+            .serve_connection(
+                FuturesIo::new(stream),
+                TowerToHyperService::new(service.clone()),
+            )
             .into_owned();
         let conn = graceful.watch(conn);
         ctxrt::spawn(async move {
@@ -212,7 +224,9 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let local = listener.local_addr().expect("bound listener has an address");
+    let local = listener
+        .local_addr()
+        .expect("bound listener has an address");
     println!("listening on http://{local}");
     let signal = shutdown_signal();
     serve(listener, async move {

@@ -4,6 +4,9 @@
 //! - [`CtxrtExecutor`]: hyper's [`rt::Executor`](::hyper::rt::Executor). hyper spawns
 //!   HTTP/2 connection and stream tasks through it; they are ctxrt tasks, so each inherits
 //!   the context of the connection task that spawned it.
+//! - [`CtxrtTimer`]: hyper's [`rt::Timer`](::hyper::rt::Timer) over `ctxrt::time`, for
+//!   header-read timeouts and HTTP/2 keep-alive; `reset` re-arms the existing [`Sleep`]
+//!   in place instead of allocating a new one.
 //! - [`FuturesIo`]: hyper's [`rt::Read`](::hyper::rt::Read) / [`rt::Write`](::hyper::rt::Write)
 //!   over any `futures-io` stream (ctxrt's `TcpStream`, `UnixStream`, or a third-party
 //!   one).
@@ -50,7 +53,10 @@ use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
+use std::time::{Duration, Instant as StdInstant};
+
 use crate::runtime::Handle;
+use crate::time::{Instant, Sleep};
 
 /// hyper's executor on ctxrt: `execute` spawns the future as a ctxrt task, in a copy of
 /// the caller's context (the connection task's, when hyper calls it).
@@ -123,6 +129,92 @@ where
         }
     }
 }
+
+/// hyper's timer on ctxrt: sleeps are [`ctxrt::time::Sleep`](Sleep)s on the current
+/// runtime's timer wheel (so the runtime needs `enable_time`, which `Runtime::new` and the
+/// macros turn on).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use ctxrt::hyper::CtxrtTimer;
+/// use hyper::rt::Timer;
+///
+/// let rt = ctxrt::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let start = std::time::Instant::now();
+///     CtxrtTimer::new().sleep(Duration::from_millis(5)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(5));
+/// });
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CtxrtTimer {
+    _private: (),
+}
+
+impl CtxrtTimer {
+    /// The timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let _timer = ctxrt::hyper::CtxrtTimer::new();
+    /// ```
+    pub fn new() -> Self {
+        CtxrtTimer { _private: () }
+    }
+}
+
+impl ::hyper::rt::Timer for CtxrtTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
+        Box::pin(CtxrtSleep {
+            inner: crate::time::sleep(duration),
+        })
+    }
+
+    fn sleep_until(&self, deadline: StdInstant) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
+        Box::pin(CtxrtSleep {
+            inner: crate::time::sleep_until(Instant::from_std(deadline)),
+        })
+    }
+
+    fn reset(&self, sleep: &mut Pin<Box<dyn ::hyper::rt::Sleep>>, new_deadline: StdInstant) {
+        match sleep.as_mut().downcast_mut_pin::<CtxrtSleep>() {
+            Some(ours) => ours.reset(new_deadline),
+            None => *sleep = self.sleep_until(new_deadline),
+        }
+    }
+
+    fn now(&self) -> StdInstant {
+        // The runtime's clock, so paused test time applies to hyper's deadlines too.
+        Instant::now().into_std()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A ctxrt [`Sleep`] as hyper's `rt::Sleep`.
+    struct CtxrtSleep {
+        #[pin]
+        inner: Sleep,
+    }
+}
+
+impl CtxrtSleep {
+    fn reset(self: Pin<&mut Self>, deadline: StdInstant) {
+        self.project().inner.reset(Instant::from_std(deadline));
+    }
+}
+
+impl Future for CtxrtSleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        self.project().inner.poll(cx)
+    }
+}
+
+impl ::hyper::rt::Sleep for CtxrtSleep {}
 
 pin_project_lite::pin_project! {
     /// Adapts a `futures-io` stream to hyper's [`Read`](::hyper::rt::Read) and

@@ -36,17 +36,21 @@ pub use ctxrt_context::{copy_context, Context, ContextVar};
 pub use ctxrt_macros::{main, test};
 
 mod blocking;
+mod driver;
 #[cfg(feature = "tower")]
 pub mod http;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+pub mod io;
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod loom_internals;
+pub mod net;
 pub mod runtime;
 mod scheduler;
 mod sync;
 pub mod task;
+pub mod time;
 
 pub use task::JoinHandle;
 

@@ -52,7 +52,7 @@ impl ModelScheduler {
             on_thread_start: None,
             on_thread_stop: None,
         };
-        let (shared, cores) = SchedulerShared::new(Flavor::MultiThread, workers, config);
+        let (shared, cores) = SchedulerShared::new(Flavor::MultiThread, workers, config, None);
         let workers = cores
             .into_iter()
             .enumerate()
@@ -122,7 +122,7 @@ pub struct ModelParker(Parker);
 impl ModelParker {
     /// A parker with no pending unpark.
     pub fn new() -> ModelParker {
-        ModelParker(Parker::new())
+        ModelParker(Parker::new(None))
     }
 
     /// Sleeps until `unpark`, or returns at once if one is pending.

@@ -17,7 +17,7 @@
 
 use ctxrt::runtime::{Builder, Runtime};
 
-/// A multi-thread runtime with 2 workers (the benchmarks' and the issue's configuration).
+/// A multi-thread runtime with 2 workers and the I/O and time drivers (the benchmarks' and the issue's configuration).
 ///
 /// # Panics
 ///
@@ -32,11 +32,12 @@ use ctxrt::runtime::{Builder, Runtime};
 pub fn multi_thread() -> Runtime {
     Builder::new_multi_thread()
         .worker_threads(2)
+        .enable_all()
         .build()
         .expect("multi-thread runtime")
 }
 
-/// A `current_thread` runtime.
+/// A `current_thread` runtime with the I/O and time drivers.
 ///
 /// # Panics
 ///
@@ -50,6 +51,7 @@ pub fn multi_thread() -> Runtime {
 /// ```
 pub fn current_thread() -> Runtime {
     Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("current-thread runtime")
 }
@@ -91,4 +93,30 @@ macro_rules! on_both_flavors {
             $( #[test] fn $name() { super::$name($crate::current_thread()); } )*
         }
     };
+}
+
+/// Runs `future` for at most `limit`, panicking with `what` if it takes longer, so a
+/// test that would hang fails instead. Needs a runtime with time enabled.
+///
+/// # Panics
+///
+/// If `future` has not finished after `limit`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = ctxrt_tests::current_thread();
+/// let n = rt.block_on(ctxrt_tests::within(Duration::from_secs(5), "a ready future", async { 1 }));
+/// assert_eq!(n, 1);
+/// ```
+pub async fn within<F: std::future::Future>(
+    limit: std::time::Duration,
+    what: &str,
+    future: F,
+) -> F::Output {
+    match ctxrt::time::timeout(limit, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("{what} did not finish within {limit:?}"),
+    }
 }

@@ -70,8 +70,11 @@ impl Server {
         }
         if let Some(done) = self.done.take() {
             self.rt
-                .block_on(ctxrt_tests::within(Duration::from_secs(20), done))
-                .expect("serve returns after shutdown")
+                .block_on(ctxrt_tests::within(
+                    Duration::from_secs(20),
+                    "serve after shutdown",
+                    done,
+                ))
                 .expect("serve does not panic");
         }
     }
@@ -171,7 +174,11 @@ fn http1_thousand_requests_on_fifty_keepalive_connections() {
     assert_eq!(tenant_of.len(), 1000);
     let lines = server.lines.lock().unwrap().clone();
     // Handler, spawned task and blocking job: at least three lines per request.
-    assert!(check_log_lines(&lines, &tenant_of) >= 3000, "{} lines", lines.len());
+    assert!(
+        check_log_lines(&lines, &tenant_of) >= 3000,
+        "{} lines",
+        lines.len()
+    );
 }
 
 #[test]
@@ -214,7 +221,11 @@ fn http2_requests_multiplexed_on_few_connections_keep_their_own_context() {
         tenant_of
     });
     let lines = server.lines.lock().unwrap().clone();
-    assert!(check_log_lines(&lines, &tenant_of) >= 3000, "{} lines", lines.len());
+    assert!(
+        check_log_lines(&lines, &tenant_of) >= 3000,
+        "{} lines",
+        lines.len()
+    );
 }
 
 /// One HTTP/1.1 request on a fresh connection from the client runtime.
@@ -224,7 +235,10 @@ async fn get(addr: SocketAddr, rid: Option<&str>, tenant: Option<&str>) -> (Stri
         .await
         .unwrap();
     ctxrt::spawn(conn);
-    let resp = sender.send_request(request(addr, rid, tenant)).await.unwrap();
+    let resp = sender
+        .send_request(request(addr, rid, tenant))
+        .await
+        .unwrap();
     read_json(resp).await
 }
 
@@ -245,7 +259,9 @@ fn missing_headers_get_the_default_tenant_and_a_generated_id() {
 /// or 5 s pass).
 fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> String {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let _ = stream.write_all(bytes);
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
@@ -259,7 +275,10 @@ fn hostile_clients_do_not_take_the_server_down_or_leak_context() {
 
     // A malformed request line gets a 400 (or a close), never a crash.
     let answer = raw_exchange(addr, b"GARBAGE / HTTP/9.9 nonsense\r\n\r\n");
-    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 400"),
+        "{answer}"
+    );
 
     // A client that disconnects mid-request (headers half sent).
     {
@@ -302,7 +321,9 @@ fn hostile_clients_do_not_take_the_server_down_or_leak_context() {
     // cuts the connection off instead of waiting forever.
     let slow = std::thread::spawn(move || {
         let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .unwrap();
         stream.write_all(b"GET / HTTP/1.1\r\n").unwrap();
         let started = std::time::Instant::now();
         for _ in 0..12 {
@@ -313,7 +334,10 @@ fn hostile_clients_do_not_take_the_server_down_or_leak_context() {
         }
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
-        (started.elapsed(), String::from_utf8_lossy(&answer).into_owned())
+        (
+            started.elapsed(),
+            String::from_utf8_lossy(&answer).into_owned(),
+        )
     });
 
     // Meanwhile, and afterwards, well-formed requests get their own context.
@@ -360,7 +384,10 @@ fn shutdown_finishes_in_flight_requests_then_serve_returns() {
         .iter()
         .any(|line| line.contains("request_id=inflight"))
     {
-        assert!(started.elapsed() < Duration::from_secs(10), "request never arrived");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "request never arrived"
+        );
         std::thread::sleep(Duration::from_micros(200));
     }
     server.stop();

@@ -6,6 +6,7 @@ use std::sync::Arc as StdArc;
 use std::time::Duration;
 
 use super::{Config, Handle, Hook, Runtime};
+use crate::driver::DriverHandle;
 use crate::scheduler::{worker, Flavor, SchedulerShared};
 use crate::sync;
 
@@ -36,6 +37,9 @@ pub struct Builder {
     keep_alive: Duration,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
+    enable_io: bool,
+    enable_time: bool,
+    start_paused: bool,
 }
 
 /// The environment variable that sets the default number of worker threads.
@@ -52,6 +56,9 @@ impl Builder {
             keep_alive: Duration::from_secs(10),
             on_thread_start: None,
             on_thread_stop: None,
+            enable_io: false,
+            enable_time: false,
+            start_paused: false,
         }
     }
 
@@ -214,6 +221,72 @@ impl Builder {
         self
     }
 
+    /// Enables the I/O driver (the reactor behind `ctxrt::net`). Without it, using a
+    /// socket on this runtime panics with a message naming this call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+    /// rt.block_on(async {
+    ///     let listener = ctxrt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     assert!(listener.local_addr().unwrap().port() > 0);
+    /// });
+    /// ```
+    pub fn enable_io(&mut self) -> &mut Builder {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables the timers behind `ctxrt::time`. Without them, a `sleep` or `timeout` on
+    /// this runtime panics with a message naming this call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = ctxrt::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    /// rt.block_on(async { ctxrt::time::sleep(Duration::from_millis(1)).await });
+    /// ```
+    pub fn enable_time(&mut self) -> &mut Builder {
+        self.enable_time = true;
+        self
+    }
+
+    /// Enables both the I/O driver and the timers (what `Runtime::new`, `#[ctxrt::main]`
+    /// and `#[ctxrt::test]` do).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn enable_all(&mut self) -> &mut Builder {
+        self.enable_io().enable_time()
+    }
+
+    /// Starts the runtime's clock paused (test time, as tokio's `start_paused`): it moves
+    /// only by `ctxrt::time::advance`, or to the next timer when every task is idle.
+    /// `current_thread` only; implies `enable_time`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = ctxrt::runtime::Builder::new_current_thread().start_paused(true).build().unwrap();
+    /// let start = std::time::Instant::now();
+    /// rt.block_on(async { ctxrt::time::sleep(Duration::from_secs(3600)).await });
+    /// assert!(start.elapsed() < Duration::from_secs(60));
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Builder {
+        self.start_paused = paused;
+        if paused {
+            self.enable_time = true;
+        }
+        self
+    }
+
     /// Starts the runtime.
     ///
     /// # Errors
@@ -243,7 +316,15 @@ impl Builder {
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         };
-        let (shared, cores) = SchedulerShared::new(self.flavor, num_workers, config);
+        if self.start_paused && self.flavor != Flavor::CurrentThread {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "start_paused(true) needs a current_thread runtime (paused time on worker \
+                 threads would race them): use Builder::new_current_thread()",
+            ));
+        }
+        let driver = DriverHandle::new(self.enable_io, self.enable_time, self.start_paused)?;
+        let (shared, cores) = SchedulerShared::new(self.flavor, num_workers, config, driver);
         let handle = Handle { shared };
         let mut workers = Vec::with_capacity(cores.len());
         for (index, core) in cores.into_iter().enumerate() {
@@ -304,6 +385,8 @@ impl fmt::Debug for Builder {
             .field("thread_stack_size", &self.stack_size)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.keep_alive)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
             .finish_non_exhaustive()
     }
 }

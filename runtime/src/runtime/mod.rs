@@ -60,8 +60,8 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// A multi-thread runtime with the default configuration
-    /// (`Builder::new_multi_thread().build()`).
+    /// A multi-thread runtime with the default configuration and the I/O and time
+    /// drivers (`Builder::new_multi_thread().enable_all().build()`).
     ///
     /// # Errors
     ///
@@ -74,7 +74,7 @@ impl Runtime {
     /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
     /// ```
     pub fn new() -> std::io::Result<Runtime> {
-        Builder::new_multi_thread().build()
+        Builder::new_multi_thread().enable_all().build()
     }
 
     pub(crate) fn from_parts(handle: Handle, workers: Vec<ThreadHandle<()>>) -> Runtime {

@@ -13,7 +13,8 @@
 //! load, not an RMW on the shared word, so busy workers queueing work do not bounce its
 //! cache line between them.
 
-use crate::sync::{fence, AtomicUsize, BlockingMutex, Condvar, Ordering};
+use crate::driver::DriverHandle;
+use crate::sync::{fence, Arc, AtomicUsize, BlockingMutex, Condvar, Ordering};
 
 const UNPARKED_SHIFT: usize = 16;
 const SEARCHING_MASK: usize = (1 << UNPARKED_SHIFT) - 1;
@@ -112,25 +113,33 @@ impl Idle {
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+/// Parked inside the runtime's driver (`Poll::poll`): unparked through the mio waker.
+const PARKED_DRIVER: usize = 3;
 
 /// Puts one thread to sleep until another unparks it. An unpark before the park is kept,
-/// so the next park returns at once.
+/// so the next park returns at once. A worker's parker knows the runtime's driver: if the
+/// driver is free when it parks, it parks in the driver (`driver.rs`) instead of on its
+/// condvar, and an unpark then goes through the driver's mio waker.
 pub(crate) struct Parker {
     state: AtomicUsize,
     lock: BlockingMutex<()>,
     condvar: Condvar,
+    driver: Option<Arc<DriverHandle>>,
 }
 
 impl Parker {
-    pub(crate) fn new() -> Parker {
+    pub(crate) fn new(driver: Option<Arc<DriverHandle>>) -> Parker {
         Parker {
             state: AtomicUsize::new(EMPTY),
             lock: BlockingMutex::new(()),
             condvar: Condvar::new(),
+            driver,
         }
     }
 
-    /// Sleeps until `unpark` (or returns at once if one is pending).
+    /// Sleeps until `unpark` (or returns at once if one is pending), in the driver if it
+    /// is free. A park in the driver may also return after I/O or timer events, having
+    /// woken their tasks: callers loop anyway.
     pub(crate) fn park(&self) {
         // Acquire: pairs with the SeqCst swap in unpark, so the unparker's writes are seen.
         if self
@@ -139,6 +148,31 @@ impl Parker {
             .is_ok()
         {
             return;
+        }
+        if let Some(driver) = &self.driver {
+            if let Some(mut polling) = driver.try_lock() {
+                // SeqCst: pairs with the swap in unpark, as for PARKED below.
+                match self.state.compare_exchange(
+                    EMPTY,
+                    PARKED_DRIVER,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                ) {
+                    Ok(_) => {
+                        driver.park(&mut polling);
+                        // SeqCst: an RMW reads the latest unpark (see the NOTIFIED case
+                        // below). From here unparks only set NOTIFIED: the wakes that
+                        // dispatch makes on this thread cost no mio wake.
+                        let _ = self.state.swap(EMPTY, Ordering::SeqCst);
+                        DriverHandle::dispatch(polling);
+                    }
+                    Err(NOTIFIED) => {
+                        let _ = self.state.swap(EMPTY, Ordering::SeqCst);
+                    }
+                    Err(actual) => unreachable!("parker in state {actual} while parking"),
+                }
+                return;
+            }
         }
         let mut guard = self.lock.lock();
         match self
@@ -174,6 +208,10 @@ impl Parker {
         // SeqCst: pairs with the CAS in park.
         match self.state.swap(NOTIFIED, Ordering::SeqCst) {
             EMPTY | NOTIFIED => {}
+            PARKED_DRIVER => match &self.driver {
+                Some(driver) => driver.unpark(),
+                None => unreachable!("parked in a driver the parker does not have"),
+            },
             PARKED => {
                 // Taking the lock orders this notify after the parker's wait began.
                 drop(self.lock.lock());

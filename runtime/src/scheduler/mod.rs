@@ -6,7 +6,8 @@
 //! - one `Remote` per worker: the stealing end of its local queue and its `Parker`,
 //! - the `Idle` counters that decide which sleeper to wake ([`idle`]),
 //! - the owned-task list that shutdown cancels ([`owned`]),
-//! - the blocking pool.
+//! - the blocking pool,
+//! - the driver (`driver.rs`): the reactor and the timers, if the runtime enabled them.
 //!
 //! Each worker's local state (`Core`: local queue, LIFO slot, tick) lives on the worker's
 //! own stack ([`worker`]). A task woken by the task running on a worker goes to that
@@ -22,6 +23,7 @@ use std::time::Duration;
 use ctxrt_context::Context;
 
 use crate::blocking::BlockingPool;
+use crate::driver::DriverHandle;
 use crate::runtime::Config;
 use crate::sync::{Arc, AtomicBool, AtomicU64, BlockingMutex, Injector, Ordering, Steal, Stealer};
 use crate::task::raw::{Notified, RawTask};
@@ -60,6 +62,8 @@ pub(crate) struct SchedulerShared {
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
     pub(crate) config: Config,
+    /// The reactor and timer store (`None` without `enable_io`/`enable_time`).
+    pub(crate) driver: Option<Arc<DriverHandle>>,
     /// The `current_thread` core while no `block_on` drives it.
     pub(crate) parked_core: BlockingMutex<Option<Core>>,
     /// `current_thread` `block_on` callers waiting for `parked_core` while another thread
@@ -76,13 +80,14 @@ impl SchedulerShared {
         flavor: Flavor,
         num_workers: usize,
         config: Config,
+        driver: Option<Arc<DriverHandle>>,
     ) -> (Arc<Self>, Vec<Core>) {
         let cores: Vec<Core> = (0..num_workers).map(Core::new).collect();
         let remotes = cores
             .iter()
             .map(|core| Remote {
                 stealer: core.stealer(),
-                parker: Arc::new(Parker::new()),
+                parker: Arc::new(Parker::new(driver.clone())),
             })
             .collect();
         let blocking = BlockingPool::new(&config);
@@ -94,6 +99,7 @@ impl SchedulerShared {
             owned: OwnedTasks::new((num_workers * 4).next_power_of_two()),
             blocking,
             config,
+            driver,
             parked_core: BlockingMutex::new(None),
             core_waiters: BlockingMutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
@@ -200,6 +206,10 @@ impl SchedulerShared {
         let core = self.parked_core.lock().take();
         if let Some(core) = core {
             core.drain();
+        }
+        if let Some(driver) = &self.driver {
+            // Before the tasks are cancelled: their wakers leave the driver with them.
+            driver.shutdown();
         }
         self.owned.close_and_shutdown_all();
         self.drain_injector();

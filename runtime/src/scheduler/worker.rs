@@ -203,6 +203,10 @@ impl Core {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
         if tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(driver) = &shared.driver {
+                // Busy workers still see I/O and timers (driver.rs).
+                driver.poll_busy();
+            }
             self.requeue_deferred(shared);
             if let Some(task) = self.steal_injector_batch(shared) {
                 return Some(task);
@@ -376,7 +380,7 @@ impl BlockOnSignal {
 
 /// `block_on` for a multi-thread runtime: poll `future` in `context`, sleep between wakes.
 pub(crate) fn block_on_parked<F: Future>(future: Pin<&mut F>, context: &mut Context) -> F::Output {
-    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new()));
+    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new(None)));
     let mut cx = task::Context::from_waker(&waker);
     let mut future = future;
     loop {
@@ -414,7 +418,7 @@ fn wait_for_core<F: Future>(
     future: Pin<&mut F>,
     context: &mut Context,
 ) -> Option<F::Output> {
-    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new()));
+    let (signal, waker) = BlockOnSignal::with_waker(Arc::new(super::Parker::new(None)));
     let mut cx = task::Context::from_waker(&waker);
     let mut future = future;
     // Registered before looking at the core: a give-back after the look wakes us, one

@@ -10,6 +10,10 @@ pub(crate) use loom::sync::Arc;
 pub(crate) use loom::thread::JoinHandle;
 pub(crate) use std::time::Instant;
 
+/// A process-wide counter in a `static`: std's, since loom's atomics are not `const`.
+/// Only `Instant::now`'s "is any clock paused" gate uses it; loom models never pause.
+pub(crate) use std::sync::atomic::AtomicUsize as StaticAtomicUsize;
+
 /// A mutex with the std-shaped API the runtime uses.
 #[derive(Debug)]
 pub(crate) struct BlockingMutex<T>(loom::sync::Mutex<T>);
@@ -24,6 +28,11 @@ impl<T> BlockingMutex<T> {
 
     pub(crate) fn lock(&self) -> BlockingMutexGuard<'_, T> {
         self.0.lock().expect("loom mutex poisoned")
+    }
+
+    /// The guard if the lock is free right now.
+    pub(crate) fn try_lock(&self) -> Option<BlockingMutexGuard<'_, T>> {
+        self.0.try_lock().ok()
     }
 }
 

@@ -20,6 +20,9 @@
 //! - `thread_local_const!`: a `const`-initialised thread local: std's, or loom's under loom
 //!   (std's is shared by all loom threads).
 //! - `Instant`: a clock for keep-alive and shutdown timeouts.
+//! - `StaticAtomicUsize`: std's `AtomicUsize` under both backends, for the one `static`
+//!   counter (how many runtime clocks are paused) that `ctxrt::time::Instant::now` reads.
+//! - `BlockingMutex::try_lock`: the driver is taken by whichever idle worker gets it.
 
 #[cfg(not(loom))]
 mod std_impl;

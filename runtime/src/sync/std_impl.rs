@@ -8,6 +8,9 @@ pub(crate) use std::sync::Arc;
 pub(crate) use std::thread::JoinHandle;
 pub(crate) use std::time::Instant;
 
+/// A process-wide counter that can live in a `static` (loom's atomics cannot).
+pub(crate) use std::sync::atomic::AtomicUsize as StaticAtomicUsize;
+
 pub(crate) use crossbeam_deque::{Injector, Steal, Stealer, Worker as LocalQueue};
 
 /// A mutex with a std-shaped API over parking_lot's.
@@ -25,6 +28,12 @@ impl<T> BlockingMutex<T> {
     #[inline]
     pub(crate) fn lock(&self) -> BlockingMutexGuard<'_, T> {
         self.0.lock()
+    }
+
+    /// The guard if the lock is free right now (the driver's "whoever idles first").
+    #[inline]
+    pub(crate) fn try_lock(&self) -> Option<BlockingMutexGuard<'_, T>> {
+        self.0.try_lock()
     }
 }
 

@@ -1,0 +1,224 @@
+//! The driver: one per runtime, owning its `mio::Poll` (the reactor), a `mio::Waker`,
+//! and its timer store. Sits below the scheduler, which reaches it only through the
+//! [`DriverHandle`] in `SchedulerShared::driver`.
+//!
+//! Who drives: whichever worker goes idle first takes the poll lock (`try_lock`, as
+//! tokio does) and parks *in* `Poll::poll`, with the nearest timer deadline as its
+//! timeout (`Parker::park` in `scheduler/idle.rs`, state `PARKED_DRIVER`); the other idle
+//! workers park on their condvar. An unpark of the driver-holder goes through the mio
+//! waker. Busy workers fire due timers and poll I/O without blocking on their fairness
+//! tick ([`DriverHandle::poll_busy`]), so neither starves under load. A `current_thread`
+//! runtime's `block_on` drives the same reactor when its core goes idle.
+//!
+//! Readiness and timer wakers are collected under the locks and woken after them, on the
+//! driving thread, inside its worker guard: the tasks they wake go to its own queue.
+
+use std::io;
+use std::task::Waker;
+use std::time::Duration;
+
+use crate::io::scheduled_io::IoSlab;
+use crate::io::Ready;
+use crate::sync::{Arc, BlockingMutex, BlockingMutexGuard};
+use crate::time::source::TimeShared;
+
+const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
+const EVENTS_CAPACITY: usize = 1024;
+
+/// The reactor side: the poll, its registry and the registrations' slab.
+pub(crate) struct IoShared {
+    pub(crate) registry: mio::Registry,
+    pub(crate) slab: BlockingMutex<IoSlab>,
+}
+
+/// What the driver-holder owns while it holds the driver.
+pub(crate) struct PollState {
+    poll: mio::Poll,
+    events: mio::Events,
+    wakers: Vec<Waker>,
+}
+
+/// One runtime's driver; see the module docs.
+pub(crate) struct DriverHandle {
+    poll: BlockingMutex<PollState>,
+    waker: mio::Waker,
+    /// `None` unless the runtime was built with `enable_io`.
+    pub(crate) io: Option<IoShared>,
+    /// `None` unless the runtime was built with `enable_time`.
+    pub(crate) time: Option<TimeShared>,
+}
+
+impl DriverHandle {
+    /// A driver with the parts asked for; `Ok(None)` if neither was.
+    pub(crate) fn new(
+        enable_io: bool,
+        enable_time: bool,
+        start_paused: bool,
+    ) -> io::Result<Option<Arc<DriverHandle>>> {
+        if !enable_io && !enable_time {
+            return Ok(None);
+        }
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+        let io = if enable_io {
+            Some(IoShared {
+                registry: poll.registry().try_clone()?,
+                slab: BlockingMutex::new(IoSlab::default()),
+            })
+        } else {
+            None
+        };
+        let time = enable_time.then(|| TimeShared::new(start_paused));
+        Ok(Some(Arc::new(DriverHandle {
+            poll: BlockingMutex::new(PollState {
+                poll,
+                events: mio::Events::with_capacity(EVENTS_CAPACITY),
+                wakers: Vec::new(),
+            }),
+            waker,
+            io,
+            time,
+        })))
+    }
+
+    /// The driver, if no other thread holds it.
+    pub(crate) fn try_lock(&self) -> Option<BlockingMutexGuard<'_, PollState>> {
+        self.poll.try_lock()
+    }
+
+    /// Wakes the thread parked in `Poll::poll`.
+    pub(crate) fn unpark(&self) {
+        // A failed wake means the eventfd is gone (the driver is being dropped).
+        let _ = self.waker.wake();
+    }
+
+    /// Parks the holder of `state` in `Poll::poll` until an I/O event, a timer or
+    /// [`DriverHandle::unpark`]. Returns with the wakers of what became ready collected
+    /// in `state`; the caller wakes them with [`DriverHandle::dispatch`].
+    pub(crate) fn park(&self, state: &mut PollState) {
+        let timeout = match &self.time {
+            Some(time) => time.before_park(&mut state.wakers, true),
+            None => None,
+        };
+        self.poll_once(state, timeout);
+        if let Some(time) = &self.time {
+            time.after_park(&mut state.wakers);
+        }
+    }
+
+    fn poll_once(&self, state: &mut PollState, timeout: Option<Duration>) {
+        let PollState { poll, events, .. } = state;
+        match poll.poll(events, timeout) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return,
+            Err(err) => panic!("ctxrt's I/O driver failed to poll: {err}"),
+        }
+        let Some(io) = &self.io else {
+            return;
+        };
+        let mut ready = Vec::new();
+        {
+            let slab = io.slab.lock();
+            for event in events.iter() {
+                if event.token() == WAKER_TOKEN {
+                    continue;
+                }
+                // Invariant 2 in io/scheduled_io.rs: a stale token finds nothing.
+                if let Some(resource) = slab.get(event.token().0) {
+                    ready.push((resource.clone(), Ready::from_mio(event)));
+                }
+            }
+        }
+        // Outside the slab lock: setting readiness takes each resource's waiter lock.
+        for (resource, readiness) in ready {
+            resource.set_readiness(readiness);
+        }
+    }
+
+    /// Wakes what the last park collected, after releasing the driver.
+    pub(crate) fn dispatch(mut state: BlockingMutexGuard<'_, PollState>) {
+        let wakers = std::mem::take(&mut state.wakers);
+        drop(state);
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// A busy worker's fairness tick: fire due timers, and poll I/O without blocking if
+    /// nobody is parked in the driver.
+    pub(crate) fn poll_busy(&self) {
+        let mut wakers = Vec::new();
+        if let Some(time) = &self.time {
+            time.fire_due(&mut wakers);
+        }
+        if self.io.is_some() {
+            if let Some(mut state) = self.poll.try_lock() {
+                self.poll_once(&mut state, Some(Duration::ZERO));
+                wakers.append(&mut state.wakers);
+            }
+        }
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Shutdown: every resource waiter is woken to see the shutdown, every stored timer
+    /// waker dropped, and later registrations are refused.
+    pub(crate) fn shutdown(&self) {
+        if let Some(io) = &self.io {
+            let resources = io.slab.lock().shutdown();
+            for resource in resources {
+                resource.shutdown();
+            }
+        }
+        if let Some(time) = &self.time {
+            time.shutdown();
+        }
+    }
+}
+
+/// Which driver part a caller needs, for the panic that names the `enable_*` call.
+#[derive(Clone, Copy)]
+pub(crate) enum Part {
+    Io,
+    Time,
+}
+
+/// The current runtime's driver with `part` enabled.
+///
+/// # Panics
+///
+/// Outside a runtime, or if the runtime was built without that part; the message names
+/// the `Builder` call that enables it.
+#[track_caller]
+pub(crate) fn current(part: Part, what: &str) -> Arc<DriverHandle> {
+    let (enable, thing) = match part {
+        Part::Io => ("enable_io", "I/O"),
+        Part::Time => ("enable_time", "timers"),
+    };
+    let driver = crate::scheduler::with_current_worker(|worker| {
+        worker.map(|(shared, _)| shared.driver.clone())
+    });
+    let driver = match driver {
+        Some(driver) => driver,
+        None => match crate::runtime::Handle::try_current() {
+            Ok(handle) => handle.shared.driver.clone(),
+            Err(_) => panic!(
+                "{what} must be used inside a ctxrt runtime with {thing} enabled: call it from \
+                 a task or block_on of a runtime built with Builder::{enable}() (or \
+                 enable_all(); Runtime::new(), #[ctxrt::main] and #[ctxrt::test] enable both)"
+            ),
+        },
+    };
+    let has_part = driver.as_ref().is_some_and(|d| match part {
+        Part::Io => d.io.is_some(),
+        Part::Time => d.time.is_some(),
+    });
+    match driver {
+        Some(driver) if has_part => driver,
+        _ => panic!(
+            "{what} needs the runtime's {thing} driver, but this runtime was built without \
+             it: add .{enable}() (or .enable_all()) to its Builder"
+        ),
+    }
+}

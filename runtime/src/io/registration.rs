@@ -1,0 +1,196 @@
+//! [`Registration`]: one resource's entry in the reactor; [`PollEvented`]: a mio source
+//! with its registration, deregistered when dropped.
+
+use std::future::poll_fn;
+use std::io;
+use std::task::{Context as TaskContext, Poll};
+
+use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo, ShutDown};
+use super::Interest;
+use crate::driver::{self, DriverHandle, Part};
+use crate::sync::Arc;
+
+fn shut_down_error() -> io::Error {
+    io::Error::other("the ctxrt runtime that owns this I/O resource has shut down")
+}
+
+/// A resource registered with the current runtime's reactor.
+pub(crate) struct Registration {
+    driver: Arc<DriverHandle>,
+    io: Arc<ScheduledIo>,
+    token: usize,
+}
+
+impl Registration {
+    /// Registers `source` for `interest` with the current runtime's reactor.
+    ///
+    /// Panics outside a runtime or without `enable_io` (the message names it).
+    #[track_caller]
+    pub(crate) fn new(
+        source: &mut impl mio::event::Source,
+        interest: Interest,
+        what: &str,
+    ) -> io::Result<Registration> {
+        let driver = driver::current(Part::Io, what);
+        let io_shared = driver.io.as_ref().expect("checked by driver::current");
+        let Some((io, token)) = io_shared.slab.lock().insert() else {
+            return Err(shut_down_error());
+        };
+        if let Err(err) = io_shared
+            .registry
+            .register(source, mio::Token(token), interest.to_mio())
+        {
+            io_shared.slab.lock().release(token);
+            return Err(err);
+        }
+        Ok(Registration { driver, io, token })
+    }
+
+    /// Removes `source` from the poll; the caller does this before closing it.
+    pub(crate) fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
+        let io_shared = self.driver.io.as_ref().expect("registered with io");
+        io_shared.registry.deregister(source)
+    }
+
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut TaskContext<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.io
+            .poll_ready(cx, direction)
+            .map(|r| r.map_err(|ShutDown| shut_down_error()))
+    }
+
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        self.io.clear_readiness(event);
+    }
+
+    /// Runs `op` until it does not return `WouldBlock`, waiting for `direction` between
+    /// tries (module docs of `scheduled_io.rs`: no event lost in between).
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut TaskContext<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let event = match self.poll_ready(cx, direction) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match op() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_readiness(event);
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Waits for readiness in `interest`.
+    pub(crate) async fn readiness(&self, interest: Interest) -> io::Result<ReadyEvent> {
+        poll_fn(|cx| {
+            if interest.is_readable() {
+                if let Poll::Ready(event) = self.poll_ready(cx, Direction::Read) {
+                    return Poll::Ready(event);
+                }
+            }
+            if interest.is_writable() {
+                if let Poll::Ready(event) = self.poll_ready(cx, Direction::Write) {
+                    return Poll::Ready(event);
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Runs `op` once if `interest` is ready now; `WouldBlock` otherwise (and readiness
+    /// cleared if `op` itself would block).
+    pub(crate) fn try_io<R>(
+        &self,
+        interest: Interest,
+        op: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = match self.io.ready_now(interest) {
+            Ok(Some(event)) => event,
+            Ok(None) => return Err(io::ErrorKind::WouldBlock.into()),
+            Err(ShutDown) => return Err(shut_down_error()),
+        };
+        let result = op();
+        if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
+            self.clear_readiness(event);
+        }
+        result
+    }
+
+    /// Runs `op` whenever `interest` is ready, until it does not return `WouldBlock`.
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let event = self.readiness(interest).await?;
+            match op() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_readiness(event);
+                }
+                result => return result,
+            }
+        }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some(io_shared) = &self.driver.io {
+            // Invariant 2 in scheduled_io.rs: a late event for this token is now ignored.
+            io_shared.slab.lock().release(self.token);
+        }
+    }
+}
+
+/// A mio source registered with the reactor; deregistered (then closed) when dropped.
+pub(crate) struct PollEvented<E: mio::event::Source> {
+    io: Option<E>,
+    registration: Registration,
+}
+
+impl<E: mio::event::Source> PollEvented<E> {
+    #[track_caller]
+    pub(crate) fn new(mut io: E, interest: Interest, what: &str) -> io::Result<Self> {
+        let registration = Registration::new(&mut io, interest, what)?;
+        Ok(PollEvented {
+            io: Some(io),
+            registration,
+        })
+    }
+
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
+    pub(crate) fn get_ref(&self) -> &E {
+        self.io.as_ref().expect("present until into_inner or drop")
+    }
+
+    /// Deregisters and returns the source.
+    pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        let mut io = self.io.take().expect("present until into_inner or drop");
+        self.registration.deregister(&mut io)?;
+        Ok(io)
+    }
+}
+
+impl<E: mio::event::Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            // Deregister before the source (and its fd) is closed.
+            let _ = self.registration.deregister(&mut io);
+            drop(io);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! TCP networking on the runtime's reactor: [`TcpListener`] and [`TcpStream`].
+//!
+//! Every socket is registered with the reactor of the runtime it was made on (which
+//! needs `enable_io`) and deregistered when dropped. A connection's handler task keeps
+//! its own context, as every task does: while it waits for readiness its context is in
+//! its task cell and the reactor holds only its waker.
+//!
+//! Addresses are taken through [`ToSocketAddrs`], as in tokio: socket addresses are used
+//! as they are, `"host:port"` strings that are not literal addresses are resolved on the
+//! blocking pool (the lookup job inherits the caller's context like any blocking job).
+
+mod addr;
+mod split;
+mod tcp_listener;
+mod tcp_stream;
+
+pub use addr::ToSocketAddrs;
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
+pub use tcp_listener::TcpListener;
+pub use tcp_stream::TcpStream;
+
+pub(crate) use addr::to_socket_addrs;
+
+/// The error of a resolution that produced no address.
+pub(crate) fn no_addresses() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        "could not resolve to any address",
+    )
+}
