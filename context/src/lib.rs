@@ -10,6 +10,8 @@
 //!   [`Context::scope`] enters one around every poll of a future, on any executor.
 //! - [`thread::spawn`] starts a thread in a copy of the caller's context. The `ctxrt`
 //!   runtime gives every task and blocking job a copy the same way.
+//! - [`ContextFutureExt::isolated`] and [`ContextVar::scope_future`] give one future a
+//!   context of its own, for futures run concurrently inside one task.
 //!
 //! This crate has no runtime dependency and no `unsafe`. Every primitive it shares between
 //! threads comes through its `sync` module, which swaps to loom's under `cfg(loom)` so the
@@ -30,16 +32,51 @@
 //! isolated.run(|| REQUEST_ID.set("req-43".to_string()));
 //! assert_eq!(REQUEST_ID.get().as_deref(), Some("req-42"));
 //! ```
+//!
+//! # Context belongs to the task; isolate futures you run concurrently inside one task
+//!
+//! A context is the current one of a thread, or of a task on a runtime that gives each
+//! task its own (ctxrt does). Futures combined inside one task with `join!`, `select!` or
+//! `join_all` are all polled by that task, so they share its context: a set by one is seen
+//! by the others, and a [`ContextVar::scoped`] guard held across an `.await` in one
+//! restores a binding another made meanwhile. Wrap each such future with
+//! [`.isolated()`](ContextFutureExt::isolated) (a child context per future, as
+//! `asyncio.gather` gives each coroutine its own) or bind a value for one future with
+//! [`ContextVar::scope_future`] (tokio's `LocalKey::scope`):
+//!
+//! ```
+//! use ctxrt_context::{ContextFutureExt, ContextVar};
+//!
+//! static USER: ContextVar<&'static str> = ContextVar::new("user");
+//!
+//! async fn handle(name: &'static str) -> Option<&'static str> {
+//!     USER.set(name);
+//!     tokio::task::yield_now().await; // the other handler runs here
+//!     USER.get()
+//! }
+//!
+//! let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! rt.block_on(async {
+//!     // One context for both: alice reads "bob".
+//!     let shared = tokio::join!(handle("alice"), handle("bob"));
+//!     assert_eq!(shared, (Some("bob"), Some("bob")));
+//!     // A context each.
+//!     let isolated = tokio::join!(handle("alice").isolated(), handle("bob").isolated());
+//!     assert_eq!(isolated, (Some("alice"), Some("bob")));
+//! });
+//! ```
 #![forbid(unsafe_code)]
 
 mod bindings;
 mod context;
+mod future_ext;
 mod scope;
 mod sync;
 pub mod thread;
 mod var;
 
 pub use context::{Binding, Context};
+pub use future_ext::ContextFutureExt;
 pub use scope::ContextScope;
 pub use var::{BindingGuard, ContextVar, ResetError, Token};
 

@@ -18,6 +18,11 @@ use crate::sync::{self, ErasedValue, VarIdCell};
 /// [`Context::run`](crate::Context::run) sees its own binding. Vars are usually statics,
 /// but need not be: a `Vec<ContextVar<T>>` built at run time works.
 ///
+/// The binding belongs to the thread or task, not to a future: futures run concurrently
+/// inside one task (`join!`, `select!`) share it. Give each its own with
+/// [`ContextVar::scope_future`] or [`ContextFutureExt::isolated`](crate::ContextFutureExt::isolated)
+/// (see the crate docs).
+///
 /// # Examples
 ///
 /// ```
@@ -261,6 +266,11 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     ///
     /// Dropping the guard in a context other than the one it was made in is misuse and
     /// panics (unless the thread is already panicking).
+    ///
+    /// Held across an `.await`, the guard guards the *task's* binding: futures joined with
+    /// this one in the same task see `value` too, and their own guards restore over each
+    /// other's. Run such futures [`isolated`](crate::ContextFutureExt::isolated) (or bind
+    /// with [`ContextVar::scope_future`]) so each guard restores its own future's binding.
     ///
     /// # Examples
     ///

@@ -71,18 +71,23 @@ impl Flavor {
 }
 
 /// The validated arguments of one attribute. See the module header for its rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
     /// The runtime flavor, given or defaulted from the [`EntryKind`].
     pub(crate) flavor: Flavor,
     /// `Some(n)` when `worker_threads = n` was given; `None` keeps the builder's default.
     pub(crate) worker_threads: Option<usize>,
+    /// `Some(path)` when `crate = "path"` was given: the path the expansion names the
+    /// `ctxrt` crate by (for a crate that re-exports ctxrt, as tokio's `crate` argument);
+    /// `None` means `::ctxrt`.
+    pub(crate) crate_path: Option<syn::Path>,
 }
 
 /// What `flavor` and `worker_threads` accept, appended to messages about malformed
 /// arguments.
 const ACCEPTED: &str = "the accepted arguments are `flavor = \"multi_thread\"`, \
-                        `flavor = \"current_thread\"` and `worker_threads = N`";
+                        `flavor = \"current_thread\"`, `worker_threads = N` and \
+                        `crate = \"path::to::ctxrt\"`";
 
 /// Parses the attribute's arguments (the tokens inside its parentheses, possibly empty).
 pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Config> {
@@ -102,6 +107,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
     let mut worker_threads: Option<(usize, Span)> = None;
     let mut seen_flavor = false;
     let mut seen_worker_threads = false;
+    let mut crate_path: Option<syn::Path> = None;
+    let mut seen_crate = false;
 
     for meta in metas {
         let name = meta.path();
@@ -110,11 +117,13 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
             ("flavor", &mut seen_flavor)
         } else if name.is_ident("worker_threads") {
             ("worker_threads", &mut seen_worker_threads)
+        } else if name.is_ident("crate") {
+            ("crate", &mut seen_crate)
         } else {
             errors.push(syn::Error::new(
                 name_span,
                 format!(
-                    "unknown attribute `{}`; expected `flavor` or `worker_threads`",
+                    "unknown attribute `{}`; expected `flavor`, `worker_threads` or `crate`",
                     path_to_string(name)
                 ),
             ));
@@ -136,6 +145,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
         };
         let parsed = if label == "flavor" {
             parse_flavor(value).map(|f| flavor = Some((f, name_span)))
+        } else if label == "crate" {
+            parse_crate_path(value).map(|path| crate_path = Some(path))
         } else {
             parse_worker_threads(value).map(|n| worker_threads = Some((n, name_span)))
         };
@@ -168,6 +179,7 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
     Ok(Config {
         flavor,
         worker_threads: worker_threads.map(|(n, _)| n),
+        crate_path,
     })
 }
 
@@ -175,6 +187,8 @@ pub(crate) fn parse_config(args: TokenStream, kind: EntryKind) -> syn::Result<Co
 fn value_of<'a>(meta: &'a Meta, label: &str) -> syn::Result<&'a Expr> {
     let example = if label == "flavor" {
         "`flavor = \"multi_thread\"` or `flavor = \"current_thread\"`"
+    } else if label == "crate" {
+        "`crate = \"path::to::ctxrt\"`"
     } else {
         "`worker_threads = 4`"
     };
@@ -204,6 +218,30 @@ fn parse_flavor(value: &Expr) -> syn::Result<Flavor> {
         syn::Error::new(
             lit.span(),
             format!("unknown runtime flavor `{name}`; expected `multi_thread` or `current_thread`"),
+        )
+    })
+}
+
+/// Parses the value of `crate = "path"`: a string literal holding a path, like tokio's
+/// `crate` argument.
+fn parse_crate_path(value: &Expr) -> syn::Result<syn::Path> {
+    let Expr::Lit(ExprLit {
+        lit: Lit::Str(lit), ..
+    }) = value
+    else {
+        return Err(syn::Error::new(
+            value.span(),
+            "`crate` expects a string literal holding a path; write \
+             `crate = \"path::to::ctxrt\"`",
+        ));
+    };
+    lit.parse::<syn::Path>().map_err(|err| {
+        syn::Error::new(
+            lit.span(),
+            format!(
+                "`crate` expects a path such as `my_crate::ctxrt` ({err}); write \
+                 `crate = \"path::to::ctxrt\"`"
+            ),
         )
     })
 }
@@ -311,7 +349,8 @@ mod tests {
             config,
             Config {
                 flavor: Flavor::MultiThread,
-                worker_threads: None
+                worker_threads: None,
+                crate_path: None,
             }
         );
     }
@@ -323,7 +362,8 @@ mod tests {
             config,
             Config {
                 flavor: Flavor::CurrentThread,
-                worker_threads: None
+                worker_threads: None,
+                crate_path: None,
             }
         );
     }
@@ -341,6 +381,7 @@ mod tests {
         let expected = Config {
             flavor: Flavor::MultiThread,
             worker_threads: Some(2),
+            crate_path: None,
         };
         let a = parse(
             quote!(flavor = "multi_thread", worker_threads = 2),
@@ -351,18 +392,34 @@ mod tests {
             EntryKind::Test,
         );
         let c = parse(quote!(worker_threads = 2usize), EntryKind::Main);
-        assert_eq!((a, b, c), (expected, expected, expected));
+        assert_eq!((a, b, c), (expected.clone(), expected.clone(), expected));
     }
 
     #[test]
     fn unknown_attribute() {
         assert_eq!(
             message(quote!(foo = 1), EntryKind::Main),
-            "unknown attribute `foo`; expected `flavor` or `worker_threads`"
+            "unknown attribute `foo`; expected `flavor`, `worker_threads` or `crate`"
         );
         assert_eq!(
             message(quote!(a::b), EntryKind::Test),
-            "unknown attribute `a::b`; expected `flavor` or `worker_threads`"
+            "unknown attribute `a::b`; expected `flavor`, `worker_threads` or `crate`"
+        );
+    }
+
+    #[test]
+    fn crate_takes_a_path_in_a_string() {
+        let config = parse(quote!(crate = "reexported::ctxrt"), EntryKind::Main);
+        let path = config.crate_path.map(|p| p.to_token_stream().to_string());
+        assert_eq!(path.as_deref(), Some("reexported :: ctxrt"));
+        let msg = message(quote!(crate = reexported), EntryKind::Test);
+        assert!(msg.starts_with("`crate` expects a string literal"), "{msg}");
+        let msg = message(quote!(crate = "not a path"), EntryKind::Test);
+        assert!(msg.starts_with("`crate` expects a path"), "{msg}");
+        let msg = message(quote!(crate = "a", crate = "b"), EntryKind::Test);
+        assert!(
+            msg.starts_with("the `crate` attribute is given twice"),
+            "{msg}"
         );
     }
 

@@ -32,6 +32,11 @@
 //! 2. The runtime call is spanned on the last token of the body, so a type mismatch
 //!    between the body and the declared return type is reported at the user's code rather
 //!    than at the attribute.
+//! 3. Identifiers the expansion both binds and uses (`body`) carry one span at both
+//!    places, whatever span the surrounding tokens get, so they resolve even when the
+//!    function came from a `macro_rules!` with its own hygiene.
+//! 4. A `self` receiver is not a parameter: methods are accepted; only typed parameters
+//!    get the "cannot accept arguments" error.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
@@ -121,11 +126,21 @@ fn check_function(function: &ItemFn, kind: EntryKind) -> syn::Result<()> {
         ));
     }
 
-    if !sig.inputs.is_empty() || sig.variadic.is_some() {
+    // A `self` receiver is not an argument the runtime has to supply: the method is
+    // called on its value as usual, and the body's `async move` captures `self`.
+    let real_params = sig
+        .inputs
+        .iter()
+        .filter(|input| matches!(input, syn::FnArg::Typed(_)));
+    if real_params.count() > 0 || sig.variadic.is_some() {
         let message = match kind {
-            EntryKind::Main => {
+            EntryKind::Main if sig.ident == "main" => {
                 "the main function cannot accept arguments; read command-line arguments \
                  with `std::env::args()` inside it"
+            }
+            EntryKind::Main => {
+                "a #[ctxrt::main] function cannot accept arguments other than a `self` \
+                 receiver; the generated function is called with none"
             }
             EntryKind::Test => {
                 "a test function cannot accept arguments; #[ctxrt::test] runs an \
@@ -187,6 +202,11 @@ fn generate(config: &Config, mut function: ItemFn, kind: EntryKind) -> TokenStre
         .and_then(|stmt| stmt.to_token_stream().into_iter().last())
         .map_or_else(|| block.brace_token.span.close(), |token| token.span());
     let builder = builder_call(config, tail_span);
+    // One identifier, with one span, for both the binding and its use: the use sits under
+    // `quote_spanned!(tail_span)`, and when a `macro_rules!` supplied the body, `tail_span`
+    // carries that macro's hygiene, under which a `body` written there would not resolve
+    // to the `body` bound here (rule 3).
+    let body = quote! { body };
     // The allow keeps users' restriction lints quiet about code they did not write; it
     // needs a block to attach to, which stays the function's tail expression.
     let tail = quote_spanned! {tail_span=>
@@ -195,7 +215,7 @@ fn generate(config: &Config, mut function: ItemFn, kind: EntryKind) -> TokenStre
             #builder
                 .build()
                 .expect("failed to build the ctxrt runtime")
-                .block_on(body)
+                .block_on(#body)
         }
     };
     let test_attr = match kind {
@@ -207,14 +227,15 @@ fn generate(config: &Config, mut function: ItemFn, kind: EntryKind) -> TokenStre
         #test_attr
         #(#attrs)*
         #vis #sig {
-            let body = async move #block;
+            let #body = async move #block;
             #tail
         }
     }
 }
 
-/// `::ctxrt::runtime::Builder::new_…()` plus `.worker_threads(N)` when configured, and
-/// `.enable_all()` (I/O and timers, as tokio's macros do).
+/// `::ctxrt::runtime::Builder::new_…()` (or `<crate>::runtime::…` with `crate = "…"`)
+/// plus `.worker_threads(N)` when configured, and `.enable_all()` (I/O and timers, as
+/// tokio's macros do).
 fn builder_call(config: &Config, span: Span) -> TokenStream {
     let constructor = match config.flavor {
         Flavor::MultiThread => quote_spanned!(span=> new_multi_thread),
@@ -224,8 +245,12 @@ fn builder_call(config: &Config, span: Span) -> TokenStream {
         let n = proc_macro2::Literal::usize_unsuffixed(n);
         quote_spanned!(span=> .worker_threads(#n))
     });
+    let krate = config
+        .crate_path
+        .as_ref()
+        .map_or_else(|| quote_spanned!(span=> ::ctxrt), ToTokens::to_token_stream);
     quote_spanned! {span=>
-        ::ctxrt::runtime::Builder::#constructor()
+        #krate::runtime::Builder::#constructor()
             #worker_threads
             .enable_all()
     }
@@ -391,7 +416,7 @@ mod tests {
         let out = expand(quote!(foo), item.clone(), EntryKind::Main).to_string();
         let want = quote! {
             ::core::compile_error! {
-                "unknown attribute `foo`; expected `flavor` or `worker_threads`"
+                "unknown attribute `foo`; expected `flavor`, `worker_threads` or `crate`"
             }
             #[allow(dead_code)]
             pub fn main() {}
@@ -464,6 +489,54 @@ mod tests {
             test.starts_with("a test function cannot accept arguments"),
             "{test}"
         );
+    }
+
+    #[test]
+    fn a_self_receiver_is_not_an_argument() {
+        for item in [
+            quote!(
+                async fn run(self) {}
+            ),
+            quote!(
+                async fn run(&self) {}
+            ),
+            quote!(
+                async fn run(&mut self) {}
+            ),
+            quote!(
+                async fn run(self: Box<Self>) {}
+            ),
+        ] {
+            let got = expand_ok(quote!(), item.clone(), EntryKind::Main);
+            assert!(got.contains("self"), "{got}");
+        }
+        let msg = message(
+            quote!(),
+            quote!(
+                async fn run(&self, x: u8) {}
+            ),
+            EntryKind::Main,
+        );
+        assert!(
+            msg.starts_with("a #[ctxrt::main] function cannot accept arguments other than"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn crate_renames_the_runtime_path() {
+        let got = expand_ok(
+            quote!(crate = "reexport::rt"),
+            quote!(
+                async fn main() {}
+            ),
+            EntryKind::Main,
+        );
+        assert!(
+            got.contains("reexport :: rt :: runtime :: Builder :: new_multi_thread ()"),
+            "{got}"
+        );
+        assert!(!got.contains(":: ctxrt"), "{got}");
     }
 
     #[test]

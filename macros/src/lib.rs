@@ -15,6 +15,11 @@
 //! | --- | --- | --- |
 //! | `flavor` | `"multi_thread"` or `"current_thread"` | `main`: `"multi_thread"`; `test`: `"current_thread"` |
 //! | `worker_threads` | an integer literal greater than 0; multi-thread flavor only | the builder's default |
+//! | `crate` | a string holding the path ctxrt is reachable at, e.g. `"my_lib::ctxrt"` | `"::ctxrt"` |
+//!
+//! Methods are accepted: a `self` receiver (`self`, `&self`, `&mut self`, `self: Box<Self>`)
+//! is not a parameter, and the body's `async move` captures it. The attributes also work
+//! when a `macro_rules!` writes them and its caller supplies the body.
 //!
 //! Misuse (a missing `async`, parameters, generic parameters, an unknown or repeated
 //! argument, a bad value) is a compile error pointing at the offending token that says
@@ -42,6 +47,10 @@ use config::EntryKind;
 /// - `flavor = "multi_thread"` (default) or `flavor = "current_thread"`.
 /// - `worker_threads = N`, `N > 0`: the size of the worker pool. Only with the
 ///   multi-thread flavor.
+/// - `crate = "path"`: where ctxrt is reachable, for code that uses it through a
+///   re-export (default `::ctxrt`).
+///
+/// A method with a `self` receiver is accepted (only typed parameters are rejected).
 ///
 /// # Examples
 ///
@@ -84,6 +93,30 @@ use config::EntryKind;
 /// (the `allow` keeps restriction lints the caller may enable quiet about code the caller
 /// did not write).
 ///
+/// On a method, and through a re-export of ctxrt:
+///
+/// ```
+/// mod my_lib {
+///     pub use ctxrt as rt;
+/// }
+///
+/// struct App {
+///     name: &'static str,
+/// }
+///
+/// impl App {
+///     #[ctxrt::main(crate = "my_lib::rt", flavor = "current_thread")]
+///     async fn run(&self) -> usize {
+///         let name = self.name;
+///         my_lib::rt::spawn(async move { name.len() }).await.unwrap()
+///     }
+/// }
+///
+/// fn main() {
+///     assert_eq!(App { name: "demo" }.run(), 4);
+/// }
+/// ```
+///
 /// A single-threaded program, whose tasks run on the thread that calls `main`:
 ///
 /// ```
@@ -116,6 +149,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `flavor = "current_thread"` (default) or `flavor = "multi_thread"`.
 /// - `worker_threads = N`, `N > 0`: the size of the worker pool. Only together with
 ///   `flavor = "multi_thread"`.
+/// - `crate = "path"`: where ctxrt is reachable, for code that uses it through a
+///   re-export (default `::ctxrt`).
 ///
 /// # Examples
 ///

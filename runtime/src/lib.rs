@@ -6,7 +6,9 @@
 //! poll inside its own copy, and its sets never reach the parent or its siblings.
 //!
 //! The API is shaped like tokio's, so porting is mostly a rename: [`main`], [`test`],
-//! [`spawn`], [`spawn_blocking`], [`task::JoinHandle`], [`runtime::Builder`].
+//! [`spawn`], [`spawn_blocking`], [`task::JoinHandle`], [`runtime::Builder`], the channels
+//! and locks of [`sync`] (tokio's own, re-exported), and [`join!`], [`try_join!`],
+//! [`select!`] and [`pin!`] (tokio's too).
 //!
 //! # Examples
 //!
@@ -29,10 +31,47 @@
 //!     assert_eq!(REQUEST_ID.get().as_deref(), Some("req-1"));
 //! }
 //! ```
+//!
+//! # Context belongs to the task; isolate futures you run concurrently inside one task
+//!
+//! Every task has one context, and every future it polls runs in it. Futures combined
+//! inside one task with [`join!`] or [`select!`] therefore share it: when two handlers
+//! each set `USER`, the first reads the second's. Give each future its own context with
+//! [`.isolated()`](ContextFutureExt::isolated) (a child of the task's, as `asyncio.gather`
+//! gives each coroutine its own), or bind one value for one future with
+//! [`ContextVar::scope_future`] (tokio's `LocalKey::scope`). A future spawned as its own
+//! task with [`spawn`] needs neither.
+//!
+//! ```
+//! use ctxrt::{ContextFutureExt, ContextVar};
+//!
+//! static USER: ContextVar<&'static str> = ContextVar::new("user");
+//!
+//! async fn handle(name: &'static str) -> Option<&'static str> {
+//!     USER.set(name);
+//!     ctxrt::task::yield_now().await; // the other handler runs here
+//!     USER.get()
+//! }
+//!
+//! #[ctxrt::main]
+//! async fn main() {
+//!     // One task, one context: alice reads "bob".
+//!     let shared = ctxrt::join!(handle("alice"), handle("bob"));
+//!     assert_eq!(shared, (Some("bob"), Some("bob")));
+//!     // A context per future.
+//!     let isolated = ctxrt::join!(handle("alice").isolated(), handle("bob").isolated());
+//!     assert_eq!(isolated, (Some("alice"), Some("bob")));
+//!     let scoped = ctxrt::join!(
+//!         USER.scope_future("carol", async { USER.get() }),
+//!         USER.scope_future("dave", async { USER.get() }),
+//!     );
+//!     assert_eq!(scoped, (Some("carol"), Some("dave")));
+//! }
+//! ```
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub use ctxrt_context as context;
-pub use ctxrt_context::{copy_context, Context, ContextVar};
+pub use ctxrt_context::{copy_context, Context, ContextFutureExt, ContextVar};
 pub use ctxrt_macros::{main, test};
 
 mod blocking;
@@ -48,11 +87,86 @@ pub mod loom_internals;
 pub mod net;
 pub mod runtime;
 mod scheduler;
-mod sync;
+pub mod sync;
 pub mod task;
 pub mod time;
 
 pub use task::JoinHandle;
+
+/// Waits on several futures at once, concurrently, inside the current task, and returns
+/// all their outputs as a tuple (tokio's `join!`, re-exported; see below).
+///
+/// The futures share the task, and so its [`Context`]: a set by one is seen by the
+/// others. Give each its own with [`ContextFutureExt::isolated`] or
+/// [`ContextVar::scope_future`] when they set variables (see the crate docs).
+///
+/// # Examples
+///
+/// ```
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     let (a, b) = ctxrt::join!(async { 1 }, ctxrt::spawn(async { 2 }));
+///     assert_eq!((a, b.unwrap()), (1, 2));
+/// }
+/// ```
+#[cfg(not(loom))]
+pub use tokio_sync::join;
+
+/// Like [`join!`] for futures that return `Result`: returns the first `Err` as soon as
+/// one fails, else all the `Ok` values (tokio's `try_join!`, re-exported; see below).
+///
+/// # Examples
+///
+/// ```
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     let ok: Result<(u8, u8), &str> = ctxrt::try_join!(async { Ok(1) }, async { Ok(2) });
+///     assert_eq!(ok, Ok((1, 2)));
+///     let failed: Result<(u8, u8), &str> =
+///         ctxrt::try_join!(async { Ok(1) }, async { Err("no") });
+///     assert_eq!(failed, Err("no"));
+/// }
+/// ```
+#[cfg(not(loom))]
+pub use tokio_sync::try_join;
+
+/// Waits on several branches at once and runs the handler of the first to complete,
+/// dropping the others (tokio's `select!`, re-exported with its full syntax; see below).
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::sync::oneshot;
+///
+/// #[ctxrt::main]
+/// async fn main() {
+///     let (tx, rx) = oneshot::channel::<&str>();
+///     ctxrt::spawn(async move { tx.send("first").unwrap() });
+///     let winner = ctxrt::select! {
+///         msg = rx => msg.unwrap(),
+///         _ = std::future::pending::<()>() => unreachable!(),
+///     };
+///     assert_eq!(winner, "first");
+/// }
+/// ```
+#[cfg(not(loom))]
+pub use tokio_sync::select;
+
+/// Pins a value on the stack, so a future can be polled by `&mut` in a loop or a
+/// [`select!`] (tokio's `pin!`, re-exported; see below).
+///
+/// # Examples
+///
+/// ```
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     let work = async { 5 };
+///     ctxrt::pin!(work);
+///     assert_eq!((&mut work).await, 5);
+/// }
+/// ```
+#[cfg(not(loom))]
+pub use tokio_sync::pin;
 
 use std::future::Future;
 

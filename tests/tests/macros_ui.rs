@@ -8,10 +8,14 @@
 //! The ui files use the attributes through the path users write, `#[ctxrt::main]` and
 //! `#[ctxrt::test]` (re-exported by `ctxrt` from `ctxrt-macros`).
 //!
-//! Only compile-fail cases live here: what a passing case expands to is tested by running
-//! it, in `macros_expansion.rs`.
+//! The pass cases in `tests/ui/pass/` are uses that must compile (and whose `main` is run):
+//! the attributes on methods with a `self` receiver, written by a `macro_rules!` whose
+//! caller supplies the body, and with `crate = "path"`. What a passing `#[ctxrt::test]`
+//! expands to is tested by running it, in `macros_expansion.rs`.
 
 #[test]
 fn macros_ui() {
-    trybuild::TestCases::new().compile_fail("ui/*.rs");
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("ui/*.rs");
+    cases.pass("ui/pass/*.rs");
 }

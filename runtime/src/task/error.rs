@@ -163,13 +163,15 @@ impl fmt::Display for JoinError {
     }
 }
 
+/// The same text as tokio's (`JoinError::Cancelled(Id(7))`,
+/// `JoinError::Panic(Id(7), "boom", ...)`), so logs and snapshot tests carry over on a port.
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({:?})", self.id),
             Repr::Panic(panic) => match &panic.message {
-                Some(message) => write!(f, "JoinError::Panic({}, {message:?})", self.id),
-                None => write!(f, "JoinError::Panic({}, ..)", self.id),
+                Some(message) => write!(f, "JoinError::Panic({:?}, {message:?}, ...)", self.id),
+                None => write!(f, "JoinError::Panic({:?}, ...)", self.id),
             },
         }
     }
@@ -200,6 +202,22 @@ mod tests {
         );
         let opaque = JoinError::panic(Id(1), Box::new(5u32));
         assert_eq!(opaque.to_string(), "task 1 panicked");
+    }
+
+    #[test]
+    fn debug_shows_the_id_as_tokio_does() {
+        assert_eq!(
+            format!("{:?}", JoinError::cancelled(Id(7))),
+            "JoinError::Cancelled(Id(7))"
+        );
+        assert_eq!(
+            format!("{:?}", JoinError::panic(Id(7), Box::new("boom"))),
+            r#"JoinError::Panic(Id(7), "boom", ...)"#
+        );
+        assert_eq!(
+            format!("{:?}", JoinError::panic(Id(8), Box::new(5u32))),
+            "JoinError::Panic(Id(8), ...)"
+        );
     }
 
     #[test]

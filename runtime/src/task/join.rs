@@ -23,7 +23,8 @@ use super::{coop, Id, JoinError};
 /// });
 /// assert_eq!(answer, 42);
 /// ```
-#[must_use = "dropping a JoinHandle detaches the task; await it or call abort()"]
+// Deliberately not `#[must_use]`, as tokio's: fire-and-forget `ctxrt::spawn(..);` is
+// idiomatic and must build under `-D warnings` (dropping the handle detaches the task).
 pub struct JoinHandle<T> {
     raw: RawTask,
     id: Id,

@@ -1,0 +1,2 @@
+#[ctxrt::main(crate = ctxrt)]
+async fn main() {}
