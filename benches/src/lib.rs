@@ -30,6 +30,7 @@
 
 pub mod bench_runtime;
 pub mod context_workloads;
+pub mod http_workloads;
 pub mod inherit_workloads;
 pub mod memory;
 pub mod report;
@@ -62,5 +63,6 @@ pub fn registry() -> Vec<Workload> {
     rows.extend(task_memory::workloads());
     #[cfg(feature = "tracing")]
     rows.extend(tracing_workloads::workloads());
+    rows.extend(http_workloads::workloads());
     rows
 }

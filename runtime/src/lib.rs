@@ -76,6 +76,10 @@ pub use ctxrt_macros::{main, test, traced};
 
 mod blocking;
 mod driver;
+#[cfg(feature = "tower")]
+pub mod http;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 #[cfg(loom)]
 #[doc(hidden)]
