@@ -31,6 +31,7 @@
 pub mod bench_runtime;
 pub mod context_workloads;
 pub mod inherit_workloads;
+pub mod io_workloads;
 pub mod memory;
 pub mod report;
 pub mod runner;
@@ -58,5 +59,6 @@ pub fn registry() -> Vec<Workload> {
     rows.extend(runtime_workloads::workloads());
     rows.extend(inherit_workloads::workloads());
     rows.extend(task_memory::workloads());
+    rows.extend(io_workloads::workloads());
     rows
 }
