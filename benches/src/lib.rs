@@ -32,6 +32,7 @@ pub mod bench_runtime;
 pub mod context_workloads;
 pub mod http_workloads;
 pub mod inherit_workloads;
+pub mod io_workloads;
 pub mod memory;
 pub mod report;
 pub mod runner;
@@ -64,5 +65,6 @@ pub fn registry() -> Vec<Workload> {
     #[cfg(feature = "tracing")]
     rows.extend(tracing_workloads::workloads());
     rows.extend(http_workloads::workloads());
+    rows.extend(io_workloads::workloads());
     rows
 }

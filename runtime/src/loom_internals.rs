@@ -142,3 +142,95 @@ impl Default for ModelParker {
         ModelParker::new()
     }
 }
+
+/// One resource's readiness cell of the reactor (`io/scheduled_io.rs`), as is: what the
+/// reactor calls when an event arrives, and what a task calls around a `WouldBlock`.
+/// mio itself is not loom-aware and stays out of the model: the race is between this
+/// cell's readiness word and its waker slots, which are all `crate::sync`.
+#[derive(Default)]
+pub struct ModelReadiness(crate::io::scheduled_io::ScheduledIo);
+
+/// What a task saw readiness with (for [`ModelReadiness::clear`]).
+pub struct ModelReadyEvent(crate::io::scheduled_io::ReadyEvent);
+
+impl ModelReadiness {
+    /// A cell with no readiness.
+    pub fn new() -> ModelReadiness {
+        ModelReadiness::default()
+    }
+
+    /// The reactor's side: a readable event arrived.
+    pub fn event_readable(&self) {
+        self.0.set_readiness(crate::io::Ready::READABLE);
+    }
+
+    /// A task polls for readability with `cx`; `Some` if readable (else its waker is
+    /// stored).
+    pub fn poll_readable(&self, cx: &mut std::task::Context<'_>) -> Option<ModelReadyEvent> {
+        match self
+            .0
+            .poll_ready(cx, crate::io::scheduled_io::Direction::Read)
+        {
+            std::task::Poll::Ready(Ok(event)) => Some(ModelReadyEvent(event)),
+            std::task::Poll::Ready(Err(_)) => panic!("no shutdown in this model"),
+            std::task::Poll::Pending => None,
+        }
+    }
+
+    /// The task's operation returned `WouldBlock`: clear what it saw.
+    pub fn clear(&self, event: ModelReadyEvent) {
+        self.0.clear_readiness(event.0);
+    }
+}
+
+/// The timer store's locking protocol over the real wheel (`time/wheel.rs`): the driver
+/// fires entries under the lock and wakes them after it, and a dropped `Sleep` removes
+/// its entry under the same lock. Ticks are given by the model (loom has no clock).
+pub struct ModelTimers(crate::sync::BlockingMutex<crate::time::wheel::Wheel>);
+
+/// A timer armed in [`ModelTimers`].
+#[derive(Clone, Copy)]
+pub struct ModelTimer(crate::time::wheel::EntryKey);
+
+impl ModelTimers {
+    /// An empty wheel at tick 0.
+    pub fn new() -> ModelTimers {
+        ModelTimers(crate::sync::BlockingMutex::new(
+            crate::time::wheel::Wheel::new(),
+        ))
+    }
+
+    /// Arms a timer for tick `when` (> 0) waking `waker`.
+    pub fn arm(&self, when: u64, waker: std::task::Waker) -> ModelTimer {
+        match self.0.lock().insert(when, waker) {
+            Ok(key) => ModelTimer(key),
+            Err(_) => panic!("tick {when} has passed"),
+        }
+    }
+
+    /// The driver's side: fires everything due by `now`, waking after the lock.
+    pub fn fire(&self, now: u64) {
+        let mut wakers = Vec::new();
+        self.0.lock().advance(now, &mut wakers);
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// A `Sleep` dropped: its entry is removed (and its waker dropped outside the lock).
+    pub fn cancel(&self, timer: ModelTimer) {
+        let waker = self.0.lock().remove(timer.0);
+        drop(waker);
+    }
+
+    /// Entries still in use.
+    pub fn live_entries(&self) -> usize {
+        self.0.lock().live_entries()
+    }
+}
+
+impl Default for ModelTimers {
+    fn default() -> Self {
+        ModelTimers::new()
+    }
+}

@@ -23,8 +23,10 @@ fn random_offsets(seed: u64, max_ms: u64) -> Vec<u64> {
         .collect()
 }
 
-async fn run_and_record(max_ms: u64) -> (Vec<(u64, Duration)>, Instant) {
-    let start = Instant::now();
+/// Every deadline is `lead` plus a random offset after the start, so every timer is armed
+/// before any is due (spawning 10,000 tasks on a loaded machine takes a while).
+async fn run_and_record(lead: Duration, max_ms: u64) -> (Vec<(u64, Duration)>, Instant) {
+    let start = Instant::now() + lead;
     let woken = Arc::new(Mutex::new(Vec::with_capacity(SLEEPS)));
     let tasks: Vec<_> = random_offsets(0x2545_F491_4F6C_DD1D, max_ms)
         .into_iter()
@@ -48,7 +50,7 @@ async fn run_and_record(max_ms: u64) -> (Vec<(u64, Duration)>, Instant) {
 
 #[ctxrt::test(start_paused = true)]
 async fn paused_clock_wakes_in_exact_deadline_order() {
-    let (woken, _) = run_and_record(60_000).await;
+    let (woken, _) = run_and_record(Duration::ZERO, 60_000).await;
     assert_eq!(woken.len(), SLEEPS);
     for pair in woken.windows(2) {
         assert!(pair[0].0 <= pair[1].0, "woke out of order: {:?}", pair);
@@ -58,21 +60,20 @@ async fn paused_clock_wakes_in_exact_deadline_order() {
 
 fn real_time_wakes_in_tick_order(rt: Runtime) {
     rt.block_on(within(Duration::from_secs(60), "10,000 sleeps", async {
-        let (woken, _) = run_and_record(300).await;
+        let (woken, _) = run_and_record(Duration::from_secs(2), 300).await;
         assert_eq!(woken.len(), SLEEPS);
-        // Two workers may finish the same tick's wakes in either order; across ticks a
-        // later deadline never wakes before an earlier one has been fired.
-        let mut out_of_order = 0;
-        let mut max_seen = 0;
-        for &(ms, _) in &woken {
-            if ms + 2 < max_seen {
-                out_of_order += 1;
-            }
-            max_seen = max_seen.max(ms);
-        }
+        // The wheel fires in deadline order, but the tasks a driver wake-up fires run in
+        // queue order: the last one woken takes the worker's LIFO slot and runs first,
+        // and two workers interleave. So count descents (a task running right after one
+        // whose deadline is more than 2 ms later): at most about one per driver wake-up,
+        // far fewer than the wakes themselves.
+        let descents = woken
+            .windows(2)
+            .filter(|pair| pair[1].0 + 2 < pair[0].0)
+            .count();
         assert!(
-            out_of_order * 100 < SLEEPS,
-            "{out_of_order} wakes far out of order"
+            descents * 10 < SLEEPS,
+            "{descents} of {SLEEPS} wakes ran out of deadline order"
         );
     }));
 }

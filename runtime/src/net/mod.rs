@@ -1,4 +1,4 @@
-//! TCP networking on the runtime's reactor: [`TcpListener`] and [`TcpStream`].
+//! Networking on the runtime's reactor: [`TcpListener`], [`TcpStream`], [`UdpSocket`].
 //!
 //! Every socket is registered with the reactor of the runtime it was made on (which
 //! needs `enable_io`) and deregistered when dropped. A connection's handler task keeps
@@ -13,11 +13,13 @@ mod addr;
 mod split;
 mod tcp_listener;
 mod tcp_stream;
+mod udp;
 
 pub use addr::ToSocketAddrs;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
+pub use udp::UdpSocket;
 
 pub(crate) use addr::to_socket_addrs;
 

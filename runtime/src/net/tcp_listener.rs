@@ -16,7 +16,6 @@ use crate::io::Interest;
 ///
 /// ```
 /// use ctxrt::net::{TcpListener, TcpStream};
-/// use futures_io::{AsyncRead, AsyncWrite};
 ///
 /// #[ctxrt::main(flavor = "current_thread")]
 /// async fn main() {

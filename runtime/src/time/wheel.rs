@@ -112,7 +112,7 @@ impl Wheel {
     }
 
     /// How many entries are in use (tests: a dropped `Sleep` leaves nothing).
-    #[cfg(test)]
+    #[cfg(any(test, loom))]
     pub(crate) fn live_entries(&self) -> usize {
         self.entries.len() - self.free.len()
     }
