@@ -210,10 +210,8 @@ impl Builder {
     ///     .on_thread_park(move || { count.fetch_add(1, Ordering::SeqCst); })
     ///     .build()
     ///     .unwrap();
-    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
-    /// let handle = rt.spawn_blocking(move || tx.send(()).unwrap());
-    /// rt.block_on(handle).unwrap(); // parks while the blocking job runs
-    /// rx.recv().unwrap();
+    /// let job = rt.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(20)));
+    /// rt.block_on(job).unwrap(); // the block_on thread parks while the job runs
     /// assert!(parks.load(Ordering::SeqCst) >= 1);
     /// ```
     pub fn on_thread_park(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
