@@ -89,7 +89,9 @@ impl<L> ContextLayer<L> {
     ///
     /// ```
     /// use ctxrt_context::tracing::ContextLayer;
-    /// let _layer = ContextLayer::new(tracing_subscriber::fmt::layer()).with_span_fields(true);
+    /// use tracing_subscriber::layer::SubscriberExt;
+    /// let layer = ContextLayer::new(tracing_subscriber::fmt::layer()).with_span_fields(true);
+    /// let _subscriber = tracing_subscriber::registry().with(layer);
     /// ```
     pub fn with_span_fields(mut self, on: bool) -> Self {
         self.span_fields = on;
