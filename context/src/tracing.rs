@@ -13,13 +13,16 @@
 //! `.json()`) rather than sitting beside it, because a layer cannot change the fields
 //! another layer sees: for each event, when the current context has loggable bindings, it
 //! hands the inner layer an event with the original fields followed by the bindings (a
-//! field the event already has wins). Everything else is forwarded unchanged.
+//! field the event already has wins); with `with_span_fields(true)`, new spans too.
+//! Everything else is forwarded unchanged.
 
 use std::collections::HashMap;
 use std::fmt;
 
 use tracing_core::callsite::{self, Callsite, Identifier};
-use tracing_core::field::{self, DebugValue, DisplayValue, Field, FieldSet, Value, Visit};
+use tracing_core::field::{
+    self, DebugValue, DisplayValue, Field, FieldSet, Value, ValueSet, Visit,
+};
 use tracing_core::metadata::Kind;
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::subscriber::Interest;
@@ -58,6 +61,8 @@ use crate::trace::TraceRecord;
 #[derive(Debug, Clone)]
 pub struct ContextLayer<L> {
     inner: L,
+    /// Whether new spans get the bindings too (see [`ContextLayer::with_span_fields`]).
+    span_fields: bool,
 }
 
 impl<L> ContextLayer<L> {
@@ -71,7 +76,26 @@ impl<L> ContextLayer<L> {
     /// let _subscriber = tracing_subscriber::registry().with(json);
     /// ```
     pub fn new(inner: L) -> Self {
-        ContextLayer { inner }
+        ContextLayer {
+            inner,
+            span_fields: false,
+        }
+    }
+
+    /// Also adds the bindings current at a span's creation to the span's fields (off by
+    /// default: a `fmt` line then shows them twice, in the span prefix and on the event).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::tracing::ContextLayer;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    /// let layer = ContextLayer::new(tracing_subscriber::fmt::layer()).with_span_fields(true);
+    /// let _subscriber = tracing_subscriber::registry().with(layer);
+    /// ```
+    pub fn with_span_fields(mut self, on: bool) -> Self {
+        self.span_fields = on;
+        self
     }
 
     /// The wrapped layer.
@@ -110,7 +134,30 @@ where
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
-        self.inner.on_new_span(attrs, id, ctx)
+        if !self.span_fields {
+            return self.inner.on_new_span(attrs, id, ctx);
+        }
+        let context = dump();
+        if context.is_empty() {
+            return self.inner.on_new_span(attrs, id, ctx);
+        }
+        let base = attrs.metadata();
+        with_bindings(
+            base,
+            |v| attrs.record(v),
+            &context,
+            |metadata, values| {
+                let attrs = if attrs.is_contextual() {
+                    Attributes::new(metadata, values)
+                } else {
+                    match attrs.parent() {
+                        Some(parent) => Attributes::child_of(parent.clone(), metadata, values),
+                        None => Attributes::new_root(metadata, values),
+                    }
+                };
+                self.inner.on_new_span(&attrs, id, ctx)
+            },
+        );
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
@@ -134,7 +181,20 @@ where
         if context.is_empty() {
             return self.inner.on_event(event, ctx);
         }
-        with_bindings(event, &context, |event| self.inner.on_event(event, ctx));
+        let base = event.metadata();
+        with_bindings(
+            base,
+            |v| event.record(v),
+            &context,
+            |metadata, values| {
+                let event = if event.is_contextual() {
+                    Event::new(metadata, values)
+                } else {
+                    Event::new_child_of(event.parent().cloned(), metadata, values)
+                };
+                self.inner.on_event(&event, ctx)
+            },
+        );
     }
 
     fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
@@ -154,10 +214,16 @@ where
     }
 }
 
-/// Calls `f` with `event` plus the loggable bindings of `context` as fields.
-fn with_bindings(event: &Event<'_>, context: &Dump, f: impl FnOnce(&Event<'_>)) {
+/// Calls `f` with the metadata and values of `base`'s fields (recorded by `record`)
+/// followed by the loggable bindings of `context` (a field `base` has wins).
+fn with_bindings(
+    base: &'static Metadata<'static>,
+    record: impl FnOnce(&mut dyn Visit),
+    context: &Dump,
+    f: impl FnOnce(&'static Metadata<'static>, &ValueSet<'_>),
+) {
     let mut own = OwnFields::default();
-    event.record(&mut own);
+    record(&mut own);
     let own_names = || own.fields.iter().map(|(name, _)| *name);
     let extra: Vec<(&'static str, LogValue<'_>)> = context
         .iter()
@@ -166,7 +232,11 @@ fn with_bindings(event: &Event<'_>, context: &Dump, f: impl FnOnce(&Event<'_>)) 
     let names: Vec<&'static str> = own_names()
         .chain(extra.iter().map(|(name, _)| *name))
         .collect();
-    let base = event.metadata();
+    let kind = if base.is_span() {
+        Kind::SPAN
+    } else {
+        Kind::EVENT
+    };
     let metadata = shape(
         ShapeKey::Event(base as *const Metadata<'static> as usize),
         &names,
@@ -179,7 +249,7 @@ fn with_bindings(event: &Event<'_>, context: &Dump, f: impl FnOnce(&Event<'_>)) 
                 base.line(),
                 base.module_path(),
                 fields,
-                Kind::EVENT,
+                kind,
             )
         },
     );
@@ -190,13 +260,7 @@ fn with_bindings(event: &Event<'_>, context: &Dump, f: impl FnOnce(&Event<'_>)) 
         .chain(extra.iter().map(|(_, value)| FieldValue::from(*value)))
         .collect();
     let refs: Vec<Option<&dyn Value>> = values.iter().map(|v| Some(v.as_value())).collect();
-    let value_set = metadata.fields().value_set_all(&refs);
-    let event = if event.is_contextual() {
-        Event::new(metadata, &value_set)
-    } else {
-        Event::new_child_of(event.parent().cloned(), metadata, &value_set)
-    };
-    f(&event);
+    f(metadata, &metadata.fields().value_set_all(&refs));
 }
 
 /// Emits a `#[traced]` record as a `tracing` event: target the traced fn's module, INFO
@@ -257,7 +321,7 @@ pub(crate) fn emit_trace_record(record: &TraceRecord) {
 /// What a run-time metadata is made for, besides its field names.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum ShapeKey {
-    /// An event of the callsite whose metadata is at this address.
+    /// An event or span of the callsite whose metadata is at this address.
     Event(usize),
     /// A `#[traced]` record of the fn in the module whose path is at (address, length).
     Traced(usize, usize, Level),

@@ -212,3 +212,28 @@ fn json_lines_carry_their_own_ids(current_thread: bool) {
 }
 
 ctxrt_tests::on_both_flavors!(flag: plain_lines_carry_their_own_ids, json_lines_carry_their_own_ids);
+
+#[test]
+fn spans_get_the_bindings_current_at_their_creation_when_asked() {
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .without_time()
+        .with_ansi(false)
+        .with_target(false)
+        .with_writer(out.clone());
+    let layer = ContextLayer::new(fmt).with_span_fields(true);
+    let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+    tracing::dispatcher::with_default(&dispatch, || {
+        ctxrt::Context::new().run(|| {
+            REQUEST_ID.set("req-s".into());
+            API_KEY.set("hunter2".into());
+            let span = tracing::info_span!("handler", route = "/x");
+            // The event itself runs in an empty context: its ids come from the span.
+            ctxrt::Context::new().run(|| span.in_scope(|| tracing::info!("inside")));
+        })
+    });
+    assert_eq!(
+        out.lines(),
+        [r#" INFO handler{route="/x" request_id="req-s"}: inside"#]
+    );
+}

@@ -28,6 +28,16 @@ static NO_SPAN_INHERITANCE: ContextVar<()> =
 /// is not inside [`without_span_inheritance`]).
 #[inline]
 pub(crate) fn capture(context: Context) -> Context {
+    // One load and branch while no dispatcher was ever set (what `tracing`'s own macros
+    // check first): a process that does not trace pays nothing else per spawn.
+    if !tracing::dispatcher::has_been_set() {
+        return context;
+    }
+    capture_current(context)
+}
+
+#[inline(never)]
+fn capture_current(context: Context) -> Context {
     let span = Span::current();
     if span.is_none() || NO_SPAN_INHERITANCE.is_set() {
         return context;
