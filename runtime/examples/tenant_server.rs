@@ -49,7 +49,10 @@ pub static TENANT: ContextVar<String> = ContextVar::with_default("tenant", || "p
 
 /// Where log lines go: stderr unless the server's context binds a sink (tests do). Bound
 /// once around the accept loop, it reaches every request, task and job by inheritance.
-pub static LOG_SINK: ContextVar<Arc<dyn Fn(&str) + Send + Sync>> = ContextVar::new("log_sink");
+pub static LOG_SINK: ContextVar<LogSink> = ContextVar::new("log_sink");
+
+/// A destination for log lines.
+pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// One log line, with the ids of whatever request's context it runs in.
 fn log(message: &str) {

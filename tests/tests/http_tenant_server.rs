@@ -101,7 +101,7 @@ fn request(addr: SocketAddr, rid: Option<&str>, tenant: Option<&str>) -> http::R
 
 /// Checks one response body against the ids it was sent with.
 fn check(body: &Value, rid: &str, tenant: &str) {
-    for part in [&body, &body["task"], &body["blocking"]] {
+    for part in [body, &body["task"], &body["blocking"]] {
         assert_eq!(part["request_id"], rid, "body {body}");
         assert_eq!(part["tenant"], tenant, "body {body}");
     }
