@@ -40,7 +40,7 @@ impl TcpListener {
     ///
     /// # Panics
     ///
-    /// Outside a runtime, or on one built without `enable_io`.
+    /// When polled outside a runtime, or on one built without `enable_io`.
     ///
     /// # Examples
     ///
@@ -55,15 +55,15 @@ impl TcpListener {
     pub fn bind<A: ToSocketAddrs>(
         addr: A,
     ) -> impl std::future::Future<Output = io::Result<TcpListener>> {
-        // Checked at the call, so the panic points at it.
-        drop(crate::driver::current(
-            crate::driver::Part::Io,
-            "ctxrt::net::TcpListener::bind",
-        ));
-        let resolved = to_socket_addrs(addr);
+        // Checked when first polled, as tokio's `async fn` does, so
+        // `rt.block_on(TcpListener::bind(..))` works from outside the runtime.
         async move {
+            drop(crate::driver::current(
+                crate::driver::Part::Io,
+                "ctxrt::net::TcpListener::bind",
+            ));
             let mut last_err = None;
-            for addr in resolved.await? {
+            for addr in to_socket_addrs(addr).await? {
                 match mio::net::TcpListener::bind(addr) {
                     Ok(listener) => return TcpListener::new(listener),
                     Err(err) => last_err = Some(err),

@@ -62,7 +62,7 @@ impl TcpStream {
     ///
     /// # Panics
     ///
-    /// Outside a runtime, or on one built without `enable_io`.
+    /// When polled outside a runtime, or on one built without `enable_io`.
     ///
     /// # Examples
     ///
@@ -71,14 +71,15 @@ impl TcpStream {
     pub fn connect<A: ToSocketAddrs>(
         addr: A,
     ) -> impl std::future::Future<Output = io::Result<TcpStream>> {
-        drop(crate::driver::current(
-            crate::driver::Part::Io,
-            "ctxrt::net::TcpStream::connect",
-        ));
-        let resolved = to_socket_addrs(addr);
+        // Checked when first polled, as tokio's `async fn` does, so
+        // `rt.block_on(TcpStream::connect(..))` works from outside the runtime.
         async move {
+            drop(crate::driver::current(
+                crate::driver::Part::Io,
+                "ctxrt::net::TcpStream::connect",
+            ));
             let mut last_err = None;
-            for addr in resolved.await? {
+            for addr in to_socket_addrs(addr).await? {
                 match TcpStream::connect_addr(addr).await {
                     Ok(stream) => return Ok(stream),
                     Err(err) => last_err = Some(err),

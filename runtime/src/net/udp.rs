@@ -38,7 +38,7 @@ impl UdpSocket {
     ///
     /// # Panics
     ///
-    /// Outside a runtime, or on one built without `enable_io`.
+    /// When polled outside a runtime, or on one built without `enable_io`.
     ///
     /// # Examples
     ///
@@ -47,14 +47,15 @@ impl UdpSocket {
     pub fn bind<A: ToSocketAddrs>(
         addr: A,
     ) -> impl std::future::Future<Output = io::Result<UdpSocket>> {
-        drop(crate::driver::current(
-            crate::driver::Part::Io,
-            "ctxrt::net::UdpSocket::bind",
-        ));
-        let resolved = to_socket_addrs(addr);
+        // Checked when first polled, as tokio's `async fn` does, so
+        // `rt.block_on(UdpSocket::bind(..))` works from outside the runtime.
         async move {
+            drop(crate::driver::current(
+                crate::driver::Part::Io,
+                "ctxrt::net::UdpSocket::bind",
+            ));
             let mut last_err = None;
-            for addr in resolved.await? {
+            for addr in to_socket_addrs(addr).await? {
                 match mio::net::UdpSocket::bind(addr) {
                     Ok(socket) => {
                         let io = PollEvented::new(
