@@ -19,9 +19,11 @@
 //!    the owned `Vec`, which then is reachable from nothing but the current context and
 //!    keeps its capacity when emptied.
 //! 4. A value whose `Arc` is unique (`cell::unique_mut`: one load, no CAS) is reachable
-//!    from no snapshot, token or `with` callback, so a rebinding may overwrite it in place
-//!    and move the old `T` out (into the caller's token) instead of allocating a new
-//!    `Arc`. The thread's read view has forgotten it by then (rule 2 in `view.rs`).
+//!    from no snapshot or token, so a rebinding may overwrite it in place and move the old
+//!    `T` out (into the caller's token) instead of allocating a new `Arc`. The thread's
+//!    read view has forgotten it by then (rule 2 in `view.rs`), and no `with` callback
+//!    holds it: while one holds a lent value, callers pass `in_place = false` and never
+//!    call `rebind_in_place` (rule 7 in `view.rs`).
 //! 5. [`Bindings`] is `None` exactly when there are no bindings at rest, so an empty
 //!    context costs no allocation.
 //!

@@ -5,8 +5,11 @@
 //! update and releases it before any user code runs (invariant 3 in `context.rs`).
 //! Reads (`get`, `get_or`, `is_set`) first ask the thread's read view (`view.rs`), which
 //! answers without touching the slot when it remembers the var; on a miss they look the
-//! var up in the slot and remember the answer. `set` and `reset` invalidate the view
-//! before changing anything.
+//! var up in the slot and remember the answer. `with` lends the remembered value to its
+//! callback without a refcount (rule 7 in `view.rs`). `set` and `reset` invalidate the
+//! view before changing anything, and while a `with` callback runs they keep every value
+//! in place and alive (no in-place rebinding; displaced values go to the thread slot's
+//! deferred list).
 
 use std::cell::RefMut;
 use std::error::Error;
