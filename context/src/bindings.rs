@@ -19,9 +19,11 @@
 //!    the owned `Vec`, which then is reachable from nothing but the current context and
 //!    keeps its capacity when emptied.
 //! 4. A value whose `Arc` is unique (`cell::unique_mut`: one load, no CAS) is reachable
-//!    from no snapshot, token or `with` callback, so a rebinding may overwrite it in place
-//!    and move the old `T` out (into the caller's token) instead of allocating a new
-//!    `Arc`. The thread's read view has forgotten it by then (rule 2 in `view.rs`).
+//!    from no snapshot or token, so a rebinding may overwrite it in place and move the old
+//!    `T` out (into the caller's token) instead of allocating a new `Arc`. The thread's
+//!    read view has forgotten it by then (rule 2 in `view.rs`), and no `with` callback
+//!    holds it: while one holds a lent value, callers pass `in_place = false` and never
+//!    call `rebind_in_place` (rule 7 in `view.rs`).
 //! 5. [`Bindings`] is `None` exactly when there are no bindings at rest, so an empty
 //!    context costs no allocation.
 //!
@@ -194,8 +196,8 @@ impl LiveMap<'_> {
         Err(value)
     }
 
-    /// Binds `value` to var `id`, overwriting the old value in place when its `Arc` is
-    /// unique (invariant 4), else displacing it whole. Returns the old binding (`None`:
+    /// Binds `value` to var `id`, overwriting the old value in place when `in_place` and
+    /// its `Arc` is unique (invariant 4), else displacing it whole. Returns the old binding (`None`:
     /// unbound) and the shared map copied from, if any.
     #[inline(never)]
     pub(crate) fn rebind<T: Send + Sync + 'static>(
@@ -204,12 +206,18 @@ impl LiveMap<'_> {
         name: &'static str,
         value: T,
         hints: &PositionHints,
+        in_place: bool,
     ) -> (Option<OldValue<T>>, Option<SharedMap>) {
         let (entries, map) = self.detach();
         let old = match hints.find(entries, id) {
             Ok(at) => {
                 let slot = &mut entries[at].value;
-                Some(match unique_mut::<T>(slot) {
+                let unique = if in_place {
+                    unique_mut::<T>(slot)
+                } else {
+                    None
+                };
+                Some(match unique {
                     Some(old) => OldValue::Moved(mem::replace(old, value)),
                     None => OldValue::Shared(mem::replace(slot, sync::erase(value))),
                 })
@@ -471,20 +479,20 @@ mod tests {
     fn rebinding_a_unique_value_overwrites_it_in_place() {
         let h = PositionHints::new();
         let mut a = Live::default();
-        assert!(a.map().rebind(7, "v", 1u64, &h).0.is_none());
+        assert!(a.map().rebind(7, "v", 1u64, &h, true).0.is_none());
         let before = Arc::as_ptr(a.get(7).unwrap());
-        let (old, map) = a.map().rebind(7, "v", 2u64, &h);
+        let (old, map) = a.map().rebind(7, "v", 2u64, &h, true);
         assert!(matches!(old, Some(OldValue::Moved(1))));
         assert!(map.is_none());
         assert!(std::ptr::addr_eq(Arc::as_ptr(a.get(7).unwrap()), before));
         assert_eq!(a.map().rebind_in_place(7, 4u64, &h), Ok(2));
         assert!(std::ptr::addr_eq(Arc::as_ptr(a.get(7).unwrap()), before));
         assert_eq!(a.map().rebind_in_place(8, 5u64, &h), Err(5), "unbound");
-        let _ = a.map().rebind(9, "w", 9u64, &h);
+        let _ = a.map().rebind(9, "w", 9u64, &h, true);
         // A snapshot shares the value: the next rebinding allocates a new one.
         let snapshot = a.share();
         assert_eq!(a.map().rebind_in_place(7, 3u64, &h), Err(3), "at rest");
-        let (old, map) = a.map().rebind(7, "v", 3u64, &h);
+        let (old, map) = a.map().rebind(7, "v", 3u64, &h, true);
         assert!(matches!(old, Some(OldValue::Shared(_))));
         assert!(map.is_some(), "the shared map was copied");
         assert_eq!(a.map().rebind_in_place(7, 6u64, &h), Ok(3), "a new value");

@@ -104,6 +104,9 @@ pub(crate) struct ThreadSlot {
     pub(crate) detached: Cell<bool>,
     /// Where this thread last found each var in a binding map: a guess, checked on use.
     pub(crate) hints: PositionHints,
+    /// Values displaced from the current context while a `with` callback holds a lent
+    /// value, kept alive until the outermost such callback returns (rule 7 in `view.rs`).
+    pub(crate) deferred: RefCell<Vec<ErasedValue>>,
 }
 
 impl ThreadSlot {
@@ -116,6 +119,7 @@ impl ThreadSlot {
             }),
             detached: Cell::new(false),
             hints: PositionHints::new(),
+            deferred: RefCell::new(Vec::new()),
         }
     }
 }
@@ -126,6 +130,15 @@ impl Drop for ThreadSlot {
     fn drop(&mut self) {
         view::invalidate_at_exit();
     }
+}
+
+/// Drops the values kept alive for lent `with` callbacks (rule 7 in `view.rs`), once the
+/// outermost has returned: taken out of the slot first, since dropping them runs user code.
+#[cold]
+#[inline(never)]
+pub(crate) fn drop_deferred() {
+    let deferred = sync::try_with_frame(|slot| slot.deferred.take());
+    drop(deferred);
 }
 
 /// The context a thread is running in (invariant 4): its frame, with either map possibly

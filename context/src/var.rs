@@ -5,18 +5,21 @@
 //! update and releases it before any user code runs (invariant 3 in `context.rs`).
 //! Reads (`get`, `get_or`, `is_set`) first ask the thread's read view (`view.rs`), which
 //! answers without touching the slot when it remembers the var; on a miss they look the
-//! var up in the slot and remember the answer. `set` and `reset` invalidate the view
-//! before changing anything.
+//! var up in the slot and remember the answer. `with` lends the remembered value to its
+//! callback without a refcount (rule 7 in `view.rs`). `set` and `reset` invalidate the
+//! view before changing anything, and while a `with` callback runs they keep every value
+//! in place and alive (no in-place rebinding; displaced values go to the thread slot's
+//! deferred list).
 
 use std::cell::RefMut;
 use std::error::Error;
 use std::fmt;
 
 use crate::bindings::OldValue;
-use crate::context::{downcast, LiveFrame, ThreadSlot};
+use crate::context::{downcast, drop_deferred, LiveFrame, ThreadSlot};
 use crate::log::LogFn;
 use crate::sync::{self, ErasedValue, VarIdCell};
-use crate::view::{self, Cached};
+use crate::view::{self, Cached, Lent};
 
 /// A context variable: Python's `contextvars.ContextVar`.
 ///
@@ -203,7 +206,40 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// PATH.set("/a/b".to_string());
     /// assert_eq!(PATH.with(|p| p.map(|p| p.len())), Some(4));
     /// ```
+    #[inline]
     pub fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        // A remembered value is lent without a refcount (rule 7 in `view.rs`).
+        match view::lend::<T, _, _>(self.id.peek(), f, drop_deferred) {
+            Lent::Ran(result) => result,
+            Lent::Unbound(f) => self.with_unbound(f),
+            Lent::Miss(f) => self.with_slow(f),
+        }
+    }
+
+    /// [`with`](Self::with) when the read view missed: looks the var up and remembers it,
+    /// then lends it.
+    #[inline(never)]
+    fn with_slow<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        if self.lookup_filling(|_| ()).is_none() {
+            return self.with_unbound(f);
+        }
+        match view::lend::<T, _, _>(self.id.peek(), f, drop_deferred) {
+            Lent::Ran(result) => result,
+            Lent::Unbound(f) | Lent::Miss(f) => self.with_shared(f),
+        }
+    }
+
+    /// [`with`](Self::with) of an unbound var: its default, or `None`.
+    fn with_unbound<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        match self.default {
+            Some(default) => f(Some(&default())),
+            None => f(None),
+        }
+    }
+
+    /// [`with`](Self::with) when the view cannot remember the var (no thread slot):
+    /// through a reference of its own.
+    fn with_shared<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
         // Hold our own reference so the slot is released before `f` runs (invariant 3).
         match self.lookup(|value, _| ErasedValue::clone(value)) {
             Some(value) => f(Some(downcast::<T>(&value, self.name))),
@@ -432,15 +468,18 @@ fn bind_in<T: Send + Sync + 'static>(
     var_id: u64,
     value: T,
 ) -> Undo<T> {
-    let mut frame = borrow_slot_mut(slot, "ContextVar::set");
+    let (mut frame, lending) = borrow_slot_mut(slot, "ContextVar::set");
     let context_id = frame.ensure_id();
+    if lending {
+        return bind_slow(frame, slot, var, var_id, value, lending);
+    }
     let mut map = frame.map_mut(var.task_private, &slot.detached);
     match map.rebind_in_place(var_id, value, &slot.hints) {
         Ok(old) => Undo {
             context_id,
             old: Some(OldValue::Moved(old)),
         },
-        Err(value) => bind_slow(frame, slot, var, var_id, value),
+        Err(value) => bind_slow(frame, slot, var, var_id, value, lending),
     }
 }
 
@@ -452,6 +491,7 @@ fn bind_slow<T: Send + Sync + 'static>(
     var: &ContextVar<T>,
     var_id: u64,
     value: T,
+    lending: bool,
 ) -> Undo<T> {
     let context_id = frame.rest.id;
     let (old, copied_from) = frame.map_mut(var.task_private, &slot.detached).rebind(
@@ -459,8 +499,16 @@ fn bind_slow<T: Send + Sync + 'static>(
         var.name,
         value,
         &slot.hints,
+        !lending,
     );
     drop(frame);
+    if lending {
+        // Rule 7 in `view.rs`: the token may drop the displaced value before the lent
+        // value's callback returns.
+        if let Some(OldValue::Shared(old)) = &old {
+            defer(slot, ErasedValue::clone(old));
+        }
+    }
     drop(copied_from);
     Undo { context_id, old }
 }
@@ -478,11 +526,15 @@ fn restore_in<T: Send + Sync + 'static>(
 ) -> Result<(), ResetError> {
     let var_id = var.id.get();
     let old = old.take();
-    let mut frame = borrow_slot_mut(slot, "ContextVar::reset");
+    let (mut frame, lending) = borrow_slot_mut(slot, "ContextVar::reset");
     if frame.rest.id != context_id {
         drop(frame);
         drop(old);
         return Err(ResetError::DifferentContext);
+    }
+    if lending {
+        restore_slow(frame, slot, var, var_id, old, lending);
+        return Ok(());
     }
     match old {
         Some(OldValue::Moved(old)) => {
@@ -492,15 +544,23 @@ fn restore_in<T: Send + Sync + 'static>(
                     drop(frame);
                     drop(ours);
                 }
-                Err(old) => restore_slow(frame, slot, var, var_id, Some(OldValue::Moved(old))),
+                Err(old) => restore_slow(
+                    frame,
+                    slot,
+                    var,
+                    var_id,
+                    Some(OldValue::Moved(old)),
+                    lending,
+                ),
             }
         }
-        old => restore_slow(frame, slot, var, var_id, old),
+        old => restore_slow(frame, slot, var, var_id, old, lending),
     }
     Ok(())
 }
 
-/// [`restore_in`] in general, in the right context.
+/// [`restore_in`] in general, in the right context. While `lending`, the displaced value
+/// is kept alive until the lent value's callback returns (rule 7 in `view.rs`).
 #[inline(never)]
 fn restore_slow<T: Send + Sync + 'static>(
     mut frame: RefMut<'_, LiveFrame>,
@@ -508,26 +568,51 @@ fn restore_slow<T: Send + Sync + 'static>(
     var: &ContextVar<T>,
     var_id: u64,
     old: Option<OldValue<T>>,
+    lending: bool,
 ) {
     let mut map = frame.map_mut(var.task_private, &slot.detached);
     let hints = &slot.hints;
-    match old {
+    let displaced = match old {
         Some(OldValue::Moved(old)) => {
-            let displaced = map.rebind(var_id, var.name, old, hints);
+            let (displaced, copied_from) = map.rebind(var_id, var.name, old, hints, !lending);
             drop(frame);
-            drop(displaced);
+            drop(copied_from);
+            match displaced {
+                Some(OldValue::Shared(displaced)) => Some(displaced),
+                displaced => {
+                    drop(displaced);
+                    None
+                }
+            }
         }
         Some(OldValue::Shared(old)) => {
             let displaced = map.insert(var_id, var.name, old, hints);
             drop(frame);
-            drop(displaced);
+            drop(displaced.map);
+            displaced.value
         }
         None => {
             let displaced = map.remove(var_id, hints);
             drop(frame);
+            drop(displaced.map);
+            displaced.value
+        }
+    };
+    if let Some(displaced) = displaced {
+        if lending {
+            defer(slot, displaced);
+        } else {
             drop(displaced);
         }
     }
+}
+
+/// Keeps `value` alive until the outermost lent `with` callback returns (rule 7 in
+/// `view.rs`).
+#[cold]
+fn defer(slot: &ThreadSlot, value: ErasedValue) {
+    slot.deferred.borrow_mut().push(value);
+    view::defer();
 }
 
 /// [`ContextVar::lookup`] when the slot is borrowed (a panic) or the position hint missed:
@@ -557,15 +642,21 @@ fn read_while_changing(name: &str) -> ! {
     )
 }
 
+/// Borrows the current context for a change, and says whether a `with` callback holds a
+/// lent value (then the change must keep every value alive and in place: rule 7 in
+/// `view.rs`).
 #[inline(always)]
-fn borrow_slot_mut<'a>(slot: &'a ThreadSlot, operation: &'static str) -> RefMut<'a, LiveFrame> {
+fn borrow_slot_mut<'a>(
+    slot: &'a ThreadSlot,
+    operation: &'static str,
+) -> (RefMut<'a, LiveFrame>, bool) {
     // Rule 2 in `view.rs`: forget every remembered read before changing anything; rule 5:
     // never while a read is lent out.
-    if !view::invalidate_unless_reading() {
+    let Ok(lending) = view::begin_change() else {
         change_while_borrowed(operation)
-    }
+    };
     match slot.frame.try_borrow_mut() {
-        Ok(frame) => frame,
+        Ok(frame) => (frame, lending),
         Err(_) => change_while_borrowed(operation),
     }
 }
@@ -750,5 +841,85 @@ impl<T: Send + Sync + 'static> fmt::Debug for BindingGuard<'_, T> {
         f.debug_struct("BindingGuard")
             .field("var", &self.var.name)
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::Context;
+
+    #[test]
+    fn a_lent_value_survives_changes_made_by_its_callback() {
+        static LENT: ContextVar<String> = ContextVar::new("lent");
+        Context::new().run(|| {
+            LENT.set("a".to_string());
+            LENT.with(|lent| {
+                let lent = lent.unwrap();
+                // An in-place overwrite would change `lent`; dropping the token would free it.
+                drop(LENT.set("b".to_string()));
+                LENT.scope("c".to_string(), || {
+                    assert_eq!(LENT.get().as_deref(), Some("c"));
+                });
+                let token = LENT.set("d".to_string());
+                LENT.reset(token).unwrap();
+                assert_eq!(LENT.get().as_deref(), Some("b"));
+                assert_eq!(lent, "a");
+            });
+            assert_eq!(LENT.get().as_deref(), Some("b"));
+        });
+    }
+
+    #[test]
+    fn displaced_values_drop_when_the_outermost_callback_returns() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        struct Counted(u32);
+        impl Drop for Counted {
+            fn drop(&mut self) {
+                DROPS.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        static OUTER: ContextVar<Counted> = ContextVar::new("outer");
+        static INNER: ContextVar<Counted> = ContextVar::new("inner");
+        Context::new().run(|| {
+            OUTER.set(Counted(1));
+            INNER.set(Counted(10));
+            OUTER.with(|outer| {
+                INNER.with(|inner| {
+                    drop(OUTER.set(Counted(2)));
+                    INNER.scope(Counted(11), || ());
+                    // Every value a change displaces while lending waits, the scoped 11 too.
+                    assert_eq!(DROPS.load(Ordering::Relaxed), 0);
+                    assert_eq!(inner.unwrap().0, 10);
+                });
+                assert_eq!(DROPS.load(Ordering::Relaxed), 0, "kept while OUTER is lent");
+                assert_eq!(outer.unwrap().0, 1);
+            });
+            assert_eq!(
+                DROPS.load(Ordering::Relaxed),
+                2,
+                "the displaced 1 and 11 dropped"
+            );
+            assert_eq!(OUTER.with(|outer| outer.unwrap().0), 2);
+            // Without a lend, a scoped set rebinds in place again: nothing is deferred.
+            OUTER.scope(Counted(3), || ());
+            assert_eq!(DROPS.load(Ordering::Relaxed), 3);
+        });
+    }
+
+    #[test]
+    fn a_panicking_callback_ends_its_lend() {
+        static P: ContextVar<u32> = ContextVar::new("p");
+        Context::new().run(|| {
+            P.set(1);
+            let caught = std::panic::catch_unwind(|| P.with(|_| panic!("inside with")));
+            assert!(caught.is_err());
+            // Not lending any more: the set goes in place and the lend count is back at 0.
+            assert_eq!(view::begin_change(), Ok(false));
+            P.set(2);
+            assert_eq!(P.with(|p| p.copied()), Some(2));
+        });
     }
 }

@@ -32,6 +32,20 @@
 //!    `RefCell` borrow of the slow path does. So no lent `&T` is ever invalidated.
 //! 6. **Filling.** Slots are filled only while the slot's frame is borrowed shared (so no
 //!    change is in progress), from the entries of the current context.
+//! 7. **Lending.** `ContextVar::with` lends a hit's `&T` to a callback that may itself set
+//!    and reset vars and enter contexts, so rule 5 cannot hold it; [`lend`] counts it in
+//!    `lending` instead. While `lending` is non-zero, every change of the current
+//!    context's bindings (they all start with [`begin_change`], which reports it) keeps
+//!    every value alive and in place: it never overwrites a value in place (no
+//!    `cell::unique_mut`), and a value's `Arc` it displaces from the map is first cloned
+//!    (or moved) into the thread slot's deferred list ([`defer`] sets `deferred`), so
+//!    whatever holds the displaced `Arc` afterwards (a token, a guard, nothing) cannot
+//!    free the value. The list is dropped only when `lending` is back to 0. Entering or
+//!    leaving a context moves frames and settles maps, never drops a value, and the
+//!    frame a lent value came from cannot be dropped while its thread runs the callback
+//!    (it is the thread's own root frame, or held by a `Context::run` or a polled
+//!    future below it on the stack). So a lent `&T` stays valid and unchanged until the
+//!    callback returns, and [`lend`]'s guard ends the count even if it panics.
 //!
 //! Under `cfg(loom)` the view is one of loom's thread-locals, so the loom models run
 //! through the same cache.
@@ -58,6 +72,10 @@ pub(crate) struct ReadView {
     version: Cell<u64>,
     /// How many hits have a `&T` lent out right now (rule 5).
     readers: Cell<u32>,
+    /// How many `with` callbacks hold a lent `&T` right now (rule 7).
+    lending: Cell<u32>,
+    /// Whether values wait in the thread slot's deferred list (rule 7).
+    deferred: Cell<bool>,
     slots: [CacheSlot; SLOTS],
 }
 
@@ -75,6 +93,8 @@ impl ReadView {
         ReadView {
             version: Cell::new(1),
             readers: Cell::new(0),
+            lending: Cell::new(0),
+            deferred: Cell::new(false),
             slots: [const {
                 CacheSlot {
                     id: Cell::new(0),
@@ -115,6 +135,91 @@ pub(crate) fn read<T: 'static, R>(id: u64, f: impl FnOnce(Option<&T>) -> R) -> C
     })
 }
 
+/// What [`lend`] did with the callback.
+pub(crate) enum Lent<R, F> {
+    /// The var is bound and remembered: the callback ran with its value.
+    Ran(R),
+    /// The var is remembered unbound: the callback is handed back, not run.
+    Unbound(F),
+    /// Nothing current is remembered: the callback is handed back, not run.
+    Miss(F),
+}
+
+/// Runs `f` with var `id`'s value in the current context if the view remembers it bound,
+/// lending the `&T` under rule 7 (so `f` may change the context meanwhile); else hands
+/// `f` back. When the outermost lend ends, `drop_deferred` drops whatever changes made
+/// meanwhile kept alive.
+///
+/// `T` must be the type of the `ContextVar<T>` whose id is `id` (rule 4).
+#[inline(always)]
+pub(crate) fn lend<T: 'static, R, F: FnOnce(Option<&T>) -> R>(
+    id: u64,
+    f: F,
+    drop_deferred: fn(),
+) -> Lent<R, F> {
+    let value = sync::with_view(|view| {
+        let slot = view.slot(id);
+        if slot.id.get() != id || slot.version.get() != view.version.get() {
+            return None;
+        }
+        let value = slot.value.get();
+        if !value.is_null() {
+            view.lending.set(view.lending.get() + 1);
+        }
+        Some(value)
+    });
+    match value {
+        None => Lent::Miss(f),
+        Some(value) if value.is_null() => Lent::Unbound(f),
+        Some(value) => {
+            let _lending = Lending { drop_deferred };
+            // SAFETY: the slot was current (rule 1) and keyed by `id`, so `value` is the
+            // `*const T` (rule 4) of a value that was alive then (rules 2 and 3); the
+            // count taken above keeps it alive and unchanged until `_lending` drops, after
+            // `f` and its `&T` are gone (rule 7).
+            Lent::Ran(f(Some(unsafe { &*value.cast::<T>() })))
+        }
+    }
+}
+
+/// Ends one lend (rule 7) on drop, panics included.
+struct Lending {
+    drop_deferred: fn(),
+}
+
+impl Drop for Lending {
+    #[inline(always)]
+    fn drop(&mut self) {
+        let drain = sync::with_view(|view| {
+            let lending = view.lending.get() - 1;
+            view.lending.set(lending);
+            lending == 0 && view.deferred.replace(false)
+        });
+        if drain {
+            (self.drop_deferred)();
+        }
+    }
+}
+
+/// Notes that a value was put in the thread slot's deferred list (rule 7).
+pub(crate) fn defer() {
+    sync::with_view(|view| view.deferred.set(true));
+}
+
+/// Starts a change of the current context's bindings: [`invalidate`]s and says whether a
+/// `with` callback holds a lent value (rule 7: then the change must keep every value
+/// alive and in place), or refuses with `Err` while a hit is lent to `Clone` (rule 5).
+#[inline(always)]
+pub(crate) fn begin_change() -> Result<bool, ()> {
+    sync::with_view(|view| {
+        if view.readers.get() != 0 {
+            return Err(());
+        }
+        view.version.set(view.version.get() + 1);
+        Ok(view.lending.get() != 0)
+    })
+}
+
 /// Remembers that var `id` has `value` (`None`: unbound) in the current context.
 ///
 /// Call only while the current context's frame is borrowed shared, with `value` found in
@@ -150,18 +255,6 @@ pub(crate) fn invalidate_at_exit() {
 #[inline(always)]
 pub(crate) fn is_reading() -> bool {
     sync::with_view(|view| view.readers.get() != 0)
-}
-
-/// [`invalidate`], unless a hit is lent out (then `false`, and nothing changes).
-#[inline(always)]
-pub(crate) fn invalidate_unless_reading() -> bool {
-    sync::with_view(|view| {
-        if view.readers.get() != 0 {
-            return false;
-        }
-        view.version.set(view.version.get() + 1);
-        true
-    })
 }
 
 /// Counts one lent-out `&T` for its lifetime, panics included (rule 5).
@@ -213,9 +306,9 @@ mod tests {
     fn a_lent_value_blocks_invalidation() {
         let value = 5u64;
         fill(2001, Some(&value));
-        let refused = read::<u64, _>(2001, |_| (is_reading(), invalidate_unless_reading()));
-        assert!(matches!(refused, Cached::Hit((true, false))));
+        let refused = read::<u64, _>(2001, |_| (is_reading(), begin_change()));
+        assert!(matches!(refused, Cached::Hit((true, Err(())))));
         assert!(!is_reading());
-        assert!(invalidate_unless_reading());
+        assert_eq!(begin_change(), Ok(false));
     }
 }

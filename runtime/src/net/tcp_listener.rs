@@ -51,26 +51,21 @@ impl TcpListener {
     ///     assert_ne!(listener.local_addr().unwrap().port(), 0);
     /// }
     /// ```
-    #[track_caller]
-    pub fn bind<A: ToSocketAddrs>(
-        addr: A,
-    ) -> impl std::future::Future<Output = io::Result<TcpListener>> {
+    pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         // Checked when first polled, as tokio's `async fn` does, so
         // `rt.block_on(TcpListener::bind(..))` works from outside the runtime.
-        async move {
-            drop(crate::driver::current(
-                crate::driver::Part::Io,
-                "ctxrt::net::TcpListener::bind",
-            ));
-            let mut last_err = None;
-            for addr in to_socket_addrs(addr).await? {
-                match mio::net::TcpListener::bind(addr) {
-                    Ok(listener) => return TcpListener::new(listener),
-                    Err(err) => last_err = Some(err),
-                }
+        drop(crate::driver::current(
+            crate::driver::Part::Io,
+            "ctxrt::net::TcpListener::bind",
+        ));
+        let mut last_err = None;
+        for addr in to_socket_addrs(addr).await? {
+            match mio::net::TcpListener::bind(addr) {
+                Ok(listener) => return TcpListener::new(listener),
+                Err(err) => last_err = Some(err),
             }
-            Err(last_err.unwrap_or_else(super::no_addresses))
         }
+        Err(last_err.unwrap_or_else(super::no_addresses))
     }
 
     #[track_caller]

@@ -67,26 +67,21 @@ impl TcpStream {
     /// # Examples
     ///
     /// See [`TcpStream`].
-    #[track_caller]
-    pub fn connect<A: ToSocketAddrs>(
-        addr: A,
-    ) -> impl std::future::Future<Output = io::Result<TcpStream>> {
+    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         // Checked when first polled, as tokio's `async fn` does, so
         // `rt.block_on(TcpStream::connect(..))` works from outside the runtime.
-        async move {
-            drop(crate::driver::current(
-                crate::driver::Part::Io,
-                "ctxrt::net::TcpStream::connect",
-            ));
-            let mut last_err = None;
-            for addr in to_socket_addrs(addr).await? {
-                match TcpStream::connect_addr(addr).await {
-                    Ok(stream) => return Ok(stream),
-                    Err(err) => last_err = Some(err),
-                }
+        drop(crate::driver::current(
+            crate::driver::Part::Io,
+            "ctxrt::net::TcpStream::connect",
+        ));
+        let mut last_err = None;
+        for addr in to_socket_addrs(addr).await? {
+            match TcpStream::connect_addr(addr).await {
+                Ok(stream) => return Ok(stream),
+                Err(err) => last_err = Some(err),
             }
-            Err(last_err.unwrap_or_else(super::no_addresses))
         }
+        Err(last_err.unwrap_or_else(super::no_addresses))
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {

@@ -43,33 +43,28 @@ impl UdpSocket {
     /// # Examples
     ///
     /// See [`UdpSocket`].
-    #[track_caller]
-    pub fn bind<A: ToSocketAddrs>(
-        addr: A,
-    ) -> impl std::future::Future<Output = io::Result<UdpSocket>> {
+    pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         // Checked when first polled, as tokio's `async fn` does, so
         // `rt.block_on(UdpSocket::bind(..))` works from outside the runtime.
-        async move {
-            drop(crate::driver::current(
-                crate::driver::Part::Io,
-                "ctxrt::net::UdpSocket::bind",
-            ));
-            let mut last_err = None;
-            for addr in to_socket_addrs(addr).await? {
-                match mio::net::UdpSocket::bind(addr) {
-                    Ok(socket) => {
-                        let io = PollEvented::new(
-                            socket,
-                            Interest::READABLE | Interest::WRITABLE,
-                            "ctxrt::net::UdpSocket",
-                        )?;
-                        return Ok(UdpSocket { io });
-                    }
-                    Err(err) => last_err = Some(err),
+        drop(crate::driver::current(
+            crate::driver::Part::Io,
+            "ctxrt::net::UdpSocket::bind",
+        ));
+        let mut last_err = None;
+        for addr in to_socket_addrs(addr).await? {
+            match mio::net::UdpSocket::bind(addr) {
+                Ok(socket) => {
+                    let io = PollEvented::new(
+                        socket,
+                        Interest::READABLE | Interest::WRITABLE,
+                        "ctxrt::net::UdpSocket",
+                    )?;
+                    return Ok(UdpSocket { io });
                 }
+                Err(err) => last_err = Some(err),
             }
-            Err(last_err.unwrap_or_else(super::no_addresses))
         }
+        Err(last_err.unwrap_or_else(super::no_addresses))
     }
 
     /// The local address.
