@@ -8,11 +8,19 @@
 //! Addresses are taken through [`ToSocketAddrs`], as in tokio: socket addresses are used
 //! as they are, `"host:port"` strings that are not literal addresses are resolved on the
 //! blocking pool (the lookup job inherits the caller's context like any blocking job).
+//!
+//! Streams implement futures-io's `AsyncRead`/`AsyncWrite`. With the cargo feature
+//! `tokio-io`, [`TcpStream`] and its halves ([`ReadHalf`], [`WriteHalf`],
+//! [`OwnedReadHalf`], [`OwnedWriteHalf`]) also implement tokio's `AsyncRead`/`AsyncWrite`,
+//! so code written against tokio streams (`tokio::io::AsyncReadExt`,
+//! `hyper_util::rt::TokioIo`) takes them unchanged; `poll_shutdown` shuts the write side.
 
 mod addr;
 mod split;
 mod tcp_listener;
 mod tcp_stream;
+#[cfg(all(feature = "tokio-io", not(loom)))]
+mod tokio_io;
 mod udp;
 
 pub use addr::ToSocketAddrs;
