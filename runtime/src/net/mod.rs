@@ -1,4 +1,5 @@
-//! Networking on the runtime's reactor: [`TcpListener`], [`TcpStream`], [`UdpSocket`].
+//! Networking on the runtime's reactor: [`TcpListener`], [`TcpStream`], [`UdpSocket`],
+//! and on unix `UnixListener`, `UnixStream`, `UnixDatagram`.
 //!
 //! Every socket is registered with the reactor of the runtime it was made on (which
 //! needs `enable_io`) and deregistered when dropped. A connection's handler task keeps
@@ -22,12 +23,16 @@ mod tcp_stream;
 #[cfg(all(feature = "tokio-io", not(loom)))]
 mod tokio_io;
 mod udp;
+#[cfg(unix)]
+mod unix;
 
 pub use addr::ToSocketAddrs;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;
+#[cfg(unix)]
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 pub(crate) use addr::to_socket_addrs;
 
