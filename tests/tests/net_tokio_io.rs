@@ -1,5 +1,5 @@
 //! Feature `tokio-io`: tokio's `AsyncRead`/`AsyncWrite` on ctxrt's `TcpStream` and its
-//! halves — an echo through `tokio::io::{AsyncReadExt, AsyncWriteExt, copy}`, and hyper
+//! halves (and on `UnixStream`) — an echo through `tokio::io::{AsyncReadExt, AsyncWriteExt, copy}`, and hyper
 //! serving one HTTP/1.1 request through `hyper_util::rt::TokioIo`, with the handler
 //! seeing the connection task's context.
 
@@ -110,4 +110,26 @@ fn hyper_serves_through_tokio_io(rt: Runtime) {
     ));
 }
 
-ctxrt_tests::on_both_flavors!(echo_through_tokio_traits, hyper_serves_through_tokio_io);
+// The workspace targets unix (Linux CI); `UnixStream` is cfg(unix).
+fn unix_stream_through_tokio_traits(rt: Runtime) {
+    rt.block_on(within(Duration::from_secs(20), "tokio-io unix", async {
+        let (mut a, mut b) = ctxrt::net::UnixStream::pair().unwrap();
+        let echo = ctxrt::spawn(async move {
+            let mut buf = [0u8; 5];
+            b.read_exact(&mut buf).await.unwrap();
+            b.write_all(&buf).await.unwrap();
+            AsyncWriteExt::shutdown(&mut b).await.unwrap();
+        });
+        a.write_all(b"unix!").await.unwrap();
+        let mut back = Vec::new();
+        a.read_to_end(&mut back).await.unwrap();
+        assert_eq!(back, b"unix!");
+        echo.await.unwrap();
+    }));
+}
+
+ctxrt_tests::on_both_flavors!(
+    echo_through_tokio_traits,
+    hyper_serves_through_tokio_io,
+    unix_stream_through_tokio_traits,
+);

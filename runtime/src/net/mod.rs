@@ -12,7 +12,7 @@
 //!
 //! Streams implement futures-io's `AsyncRead`/`AsyncWrite`. With the cargo feature
 //! `tokio-io`, [`TcpStream`] and its halves ([`ReadHalf`], [`WriteHalf`],
-//! [`OwnedReadHalf`], [`OwnedWriteHalf`]) also implement tokio's `AsyncRead`/`AsyncWrite`,
+//! [`OwnedReadHalf`], [`OwnedWriteHalf`]) and the Unix stream also implement tokio's `AsyncRead`/`AsyncWrite`,
 //! so code written against tokio streams (`tokio::io::AsyncReadExt`,
 //! `hyper_util::rt::TokioIo`) takes them unchanged; `poll_shutdown` shuts the write side.
 

@@ -1,4 +1,5 @@
-//! Feature `tokio-io`: tokio's `AsyncRead`/`AsyncWrite` for the TCP stream and its halves,
+//! Feature `tokio-io`: tokio's `AsyncRead`/`AsyncWrite` for the TCP stream and its halves
+//! and the Unix stream,
 //! so code written against tokio streams (and `hyper_util::rt::TokioIo`) runs unchanged.
 //!
 //! The traits come from the `tokio` crate ctxrt already depends on for `ctxrt::sync`
@@ -32,7 +33,7 @@ fn read_into(
 }
 
 macro_rules! tokio_read_impl {
-    ($ty:ty, |$this:ident| $stream:expr) => {
+    ($ty:ty, $inner:ty, |$this:ident| $stream:expr) => {
         impl AsyncRead for $ty {
             fn poll_read(
                 self: Pin<&mut Self>,
@@ -40,7 +41,7 @@ macro_rules! tokio_read_impl {
                 buf: &mut ReadBuf<'_>,
             ) -> Poll<io::Result<()>> {
                 let $this = &*self;
-                let stream: &TcpStream = $stream;
+                let stream: &$inner = $stream;
                 read_into(buf, |unfilled| stream.poll_read_priv(cx, unfilled))
             }
         }
@@ -48,7 +49,7 @@ macro_rules! tokio_read_impl {
 }
 
 macro_rules! tokio_write_impl {
-    ($ty:ty, |$this:ident| $stream:expr) => {
+    ($ty:ty, $inner:ty, |$this:ident| $stream:expr) => {
         impl AsyncWrite for $ty {
             fn poll_write(
                 self: Pin<&mut Self>,
@@ -56,7 +57,7 @@ macro_rules! tokio_write_impl {
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
                 let $this = &*self;
-                let stream: &TcpStream = $stream;
+                let stream: &$inner = $stream;
                 stream.poll_write_priv(cx, buf)
             }
 
@@ -66,7 +67,7 @@ macro_rules! tokio_write_impl {
                 bufs: &[io::IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
                 let $this = &*self;
-                let stream: &TcpStream = $stream;
+                let stream: &$inner = $stream;
                 stream.poll_write_vectored_priv(cx, bufs)
             }
 
@@ -84,16 +85,20 @@ macro_rules! tokio_write_impl {
                 _cx: &mut TaskContext<'_>,
             ) -> Poll<io::Result<()>> {
                 let $this = &*self;
-                let stream: &TcpStream = $stream;
+                let stream: &$inner = $stream;
                 Poll::Ready(stream.shutdown(Shutdown::Write))
             }
         }
     };
 }
 
-tokio_read_impl!(TcpStream, |this| this);
-tokio_write_impl!(TcpStream, |this| this);
-tokio_read_impl!(ReadHalf<'_>, |this| this.0);
-tokio_write_impl!(WriteHalf<'_>, |this| this.0);
-tokio_read_impl!(OwnedReadHalf, |this| &this.0);
-tokio_write_impl!(OwnedWriteHalf, |this| &this.stream);
+tokio_read_impl!(TcpStream, TcpStream, |this| this);
+tokio_write_impl!(TcpStream, TcpStream, |this| this);
+tokio_read_impl!(ReadHalf<'_>, TcpStream, |this| this.0);
+tokio_write_impl!(WriteHalf<'_>, TcpStream, |this| this.0);
+tokio_read_impl!(OwnedReadHalf, TcpStream, |this| &this.0);
+tokio_write_impl!(OwnedWriteHalf, TcpStream, |this| &this.stream);
+#[cfg(unix)]
+tokio_read_impl!(super::UnixStream, super::UnixStream, |this| this);
+#[cfg(unix)]
+tokio_write_impl!(super::UnixStream, super::UnixStream, |this| this);

@@ -365,6 +365,17 @@ impl UnixStream {
             .registration()
             .poll_io(cx, Direction::Write, || self.io.get_ref().write(buf))
     }
+
+    #[cfg(all(feature = "tokio-io", not(loom)))]
+    pub(crate) fn poll_write_vectored_priv(
+        &self,
+        cx: &mut TaskContext<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.registration().poll_io(cx, Direction::Write, || {
+            self.io.get_ref().write_vectored(bufs)
+        })
+    }
 }
 
 macro_rules! async_io_impls {
