@@ -19,6 +19,7 @@
 mod addr;
 mod split;
 mod tcp_listener;
+mod tcp_socket;
 mod tcp_stream;
 #[cfg(all(feature = "tokio-io", not(loom)))]
 mod tokio_io;
@@ -29,6 +30,7 @@ mod unix;
 pub use addr::ToSocketAddrs;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use tcp_listener::TcpListener;
+pub use tcp_socket::TcpSocket;
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;
 #[cfg(unix)]
