@@ -1,4 +1,5 @@
-//! Networking on the runtime's reactor: [`TcpListener`], [`TcpStream`], [`UdpSocket`].
+//! Networking on the runtime's reactor: [`TcpListener`], [`TcpStream`], [`UdpSocket`],
+//! and on unix `UnixListener`, `UnixStream`, `UnixDatagram`.
 //!
 //! Every socket is registered with the reactor of the runtime it was made on (which
 //! needs `enable_io`) and deregistered when dropped. A connection's handler task keeps
@@ -8,18 +9,32 @@
 //! Addresses are taken through [`ToSocketAddrs`], as in tokio: socket addresses are used
 //! as they are, `"host:port"` strings that are not literal addresses are resolved on the
 //! blocking pool (the lookup job inherits the caller's context like any blocking job).
+//!
+//! Streams implement futures-io's `AsyncRead`/`AsyncWrite`. With the cargo feature
+//! `tokio-io`, [`TcpStream`] and its halves ([`ReadHalf`], [`WriteHalf`],
+//! [`OwnedReadHalf`], [`OwnedWriteHalf`]) and the Unix stream also implement tokio's `AsyncRead`/`AsyncWrite`,
+//! so code written against tokio streams (`tokio::io::AsyncReadExt`,
+//! `hyper_util::rt::TokioIo`) takes them unchanged; `poll_shutdown` shuts the write side.
 
 mod addr;
 mod split;
 mod tcp_listener;
+mod tcp_socket;
 mod tcp_stream;
+#[cfg(all(feature = "tokio-io", not(loom)))]
+mod tokio_io;
 mod udp;
+#[cfg(unix)]
+mod unix;
 
 pub use addr::ToSocketAddrs;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use tcp_listener::TcpListener;
+pub use tcp_socket::TcpSocket;
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;
+#[cfg(unix)]
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 pub(crate) use addr::to_socket_addrs;
 

@@ -17,7 +17,7 @@ use crate::sync::Arc;
 ///
 /// See [`TcpStream::split`].
 #[derive(Debug)]
-pub struct ReadHalf<'a>(&'a TcpStream);
+pub struct ReadHalf<'a>(pub(super) &'a TcpStream);
 
 /// The borrowed write half of a [`TcpStream`]; see [`TcpStream::split`].
 ///
@@ -25,7 +25,7 @@ pub struct ReadHalf<'a>(&'a TcpStream);
 ///
 /// See [`TcpStream::split`].
 #[derive(Debug)]
-pub struct WriteHalf<'a>(&'a TcpStream);
+pub struct WriteHalf<'a>(pub(super) &'a TcpStream);
 
 pub(crate) fn split(stream: &mut TcpStream) -> (ReadHalf<'_>, WriteHalf<'_>) {
     (ReadHalf(stream), WriteHalf(stream))
@@ -37,7 +37,7 @@ pub(crate) fn split(stream: &mut TcpStream) -> (ReadHalf<'_>, WriteHalf<'_>) {
 ///
 /// See [`TcpStream::into_split`].
 #[derive(Debug)]
-pub struct OwnedReadHalf(Arc<TcpStream>);
+pub struct OwnedReadHalf(pub(super) Arc<TcpStream>);
 
 /// The owned write half of a [`TcpStream`]; shuts the write side down when dropped.
 ///
@@ -46,7 +46,7 @@ pub struct OwnedReadHalf(Arc<TcpStream>);
 /// See [`TcpStream::into_split`].
 #[derive(Debug)]
 pub struct OwnedWriteHalf {
-    stream: Arc<TcpStream>,
+    pub(super) stream: Arc<TcpStream>,
     shutdown_on_drop: bool,
 }
 

@@ -85,7 +85,14 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream::new(mio::net::TcpStream::connect(addr)?)?;
+        TcpStream::new(mio::net::TcpStream::connect(addr)?)?
+            .connected()
+            .await
+    }
+
+    /// Waits for a non-blocking connect started on this stream to finish.
+    pub(crate) async fn connected(self) -> io::Result<TcpStream> {
+        let stream = self;
         // A non-blocking connect completes when the socket turns writable.
         stream
             .io

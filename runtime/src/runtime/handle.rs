@@ -350,3 +350,51 @@ impl fmt::Debug for Handle {
             .finish_non_exhaustive()
     }
 }
+
+/// Libraries generic over `futures`' [`Spawn`](futures_task::Spawn) /
+/// `SpawnExt` run their tasks on ctxrt through a [`Handle`]: each `spawn_obj` becomes a
+/// ctxrt task in a snapshot of the caller's context, exactly as [`Handle::spawn`].
+///
+/// # Errors
+///
+/// `spawn_obj` returns [`SpawnError::shutdown()`](futures_task::SpawnError::shutdown)
+/// once the runtime has begun shutting down (the runtime was dropped or
+/// `shutdown_timeout`/`shutdown_background` was called); the future is dropped unpolled.
+/// [`Spawn::status`](futures_task::Spawn::status) reports the same.
+///
+/// # Examples
+///
+/// ```
+/// use futures::task::SpawnExt;
+/// use ctxrt::{Context, ContextVar};
+///
+/// static USER: ContextVar<&'static str> = ContextVar::new("user");
+///
+/// let rt = ctxrt::runtime::Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// let seen = Context::new().run(|| {
+///     let _ = USER.set("ada");
+///     let joined = handle.spawn_with_handle(async { USER.get() }).unwrap();
+///     rt.block_on(joined)
+/// });
+/// assert_eq!(seen, Some("ada"));
+/// ```
+impl futures_task::Spawn for Handle {
+    fn spawn_obj(
+        &self,
+        future: futures_task::FutureObj<'static, ()>,
+    ) -> Result<(), futures_task::SpawnError> {
+        self.status()?;
+        // The JoinHandle is dropped: the task is detached, as futures' `Spawn` expects.
+        drop(self.spawn(future));
+        Ok(())
+    }
+
+    fn status(&self) -> Result<(), futures_task::SpawnError> {
+        if self.shared.is_shutdown() {
+            Err(futures_task::SpawnError::shutdown())
+        } else {
+            Ok(())
+        }
+    }
+}
