@@ -68,7 +68,11 @@ fn unconstrained_lifts_the_budget(rt: Runtime) {
 
 fn a_join_next_loop_in_block_on_lets_other_tasks_run(rt: Runtime) {
     const TASKS: usize = 1_000;
-    let joined_before_canary = rt.block_on(async {
+    // On a current_thread runtime the block_on thread is the only one running tasks, so a
+    // block_on loop that never yields would starve them; on a multi-thread runtime other
+    // workers run them meanwhile, so there the check is the yield itself (below).
+    let current_thread = rt.handle().metrics().num_workers() == 1;
+    let (joined_before_canary, ready_in_one_poll) = rt.block_on(async {
         let mut set = JoinSet::new();
         let handles: Vec<_> = (0..TASKS).map(|_| set.spawn(async {})).collect();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -76,22 +80,48 @@ fn a_join_next_loop_in_block_on_lets_other_tasks_run(rt: Runtime) {
             assert!(Instant::now() < deadline, "tasks never finished");
             ctxrt::task::yield_now().await;
         }
-        // Every task is finished: join_next is always ready from here. A task spawned
-        // now runs only if this loop yields.
-        let ran = Arc::new(AtomicBool::new(false));
-        let flag = ran.clone();
-        let canary = ctxrt::spawn(async move { flag.store(true, Ordering::SeqCst) });
+        // Every task is finished: join_next is always ready from here.
         let mut joined = 0;
-        while !ran.load(Ordering::SeqCst) {
-            assert!(
-                set.join_next().await.is_some(),
-                "drained all {TASKS} finished tasks and the canary never ran: the \
-                 block_on future starved the runtime"
-            );
-            joined += 1;
+        if current_thread {
+            // A task spawned now runs only if this loop yields.
+            let ran = Arc::new(AtomicBool::new(false));
+            let flag = ran.clone();
+            let canary = ctxrt::spawn(async move { flag.store(true, Ordering::SeqCst) });
+            while !ran.load(Ordering::SeqCst) {
+                assert!(
+                    set.join_next().await.is_some(),
+                    "drained all {TASKS} finished tasks and the canary never ran: the \
+                     block_on future starved the runtime"
+                );
+                joined += 1;
+            }
+            canary.await.unwrap();
         }
-        canary.await.unwrap();
-        joined
+        // From a fresh poll: how many ready join_next calls one poll gets before the
+        // budget makes the next one pending (a yield).
+        ctxrt::task::yield_now().await;
+        let ready_in_one_poll = poll_fn(|cx| {
+            let mut ready = 0;
+            loop {
+                let next = pin!(set.join_next());
+                match next.poll(cx) {
+                    Poll::Ready(Some(result)) => {
+                        result.unwrap();
+                        ready += 1;
+                    }
+                    Poll::Ready(None) | Poll::Pending => break,
+                }
+            }
+            Poll::Ready(ready)
+        })
+        .await;
+        assert!(!set.is_empty(), "the budget left finished tasks to join");
+        (joined, ready_in_one_poll)
     });
     assert!(joined_before_canary <= 129, "{joined_before_canary}");
+    assert!(
+        (1..=128).contains(&ready_in_one_poll),
+        "one poll of a block_on future joined {ready_in_one_poll} ready tasks; the budget \
+         is 128"
+    );
 }
