@@ -123,17 +123,19 @@ pub(crate) fn current_handle() -> Option<Handle> {
         .flatten()
 }
 
-/// Whether this thread's current handle is `scheduler`'s: false under a `Runtime::enter`
-/// of another runtime, which wins over the worker this thread is (as in tokio).
+/// Whether a worker of `scheduler` may spawn onto it directly: true unless another
+/// runtime is entered on this thread (`Runtime::enter` inside a task), which wins over the
+/// worker this thread is, as in tokio. With no handle entered at all (the loom models drive
+/// worker turns without one) the worker is the runtime at hand.
 pub(crate) fn current_is(scheduler: &crate::sync::Arc<crate::scheduler::SchedulerShared>) -> bool {
     CURRENT
         .try_with(|current| {
             current
                 .borrow()
                 .as_ref()
-                .is_some_and(|handle| crate::sync::Arc::ptr_eq(&handle.shared, scheduler))
+                .is_none_or(|handle| crate::sync::Arc::ptr_eq(&handle.shared, scheduler))
         })
-        .unwrap_or(false)
+        .unwrap_or(true)
 }
 
 /// Whether this thread is driving a runtime now (a worker, or inside `block_on`): async
