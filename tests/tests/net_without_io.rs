@@ -30,3 +30,13 @@ fn from_std_outside_a_runtime_panics() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let _ = ctxrt::net::TcpListener::from_std(listener);
 }
+
+#[cfg(unix)]
+#[test]
+#[should_panic(expected = "enable_io")]
+fn unix_from_std_on_a_runtime_without_io_panics() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let _guard = rt.enter();
+    let _ = ctxrt::net::UnixStream::from_std(a);
+}

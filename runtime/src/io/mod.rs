@@ -1,7 +1,7 @@
 //! The reactor and the I/O traits: readiness of registered resources.
 //!
 //! Each runtime built with `enable_io` owns one `mio::Poll` (`driver.rs`); every socket
-//! made on it is registered edge-triggered under a token naming its [`ScheduledIo`] in a
+//! made on it is registered edge-triggered under a token naming its `ScheduledIo` in a
 //! slab (`scheduled_io.rs`, which documents the readiness word, the waker slots and the
 //! generation tag). A task that meets `WouldBlock` stores its waker in its direction's
 //! slot and is woken by the worker that is parked in the driver when the event comes.
@@ -10,6 +10,7 @@
 //!
 //! Streams implement `futures-io`'s `AsyncRead`/`AsyncWrite`, re-exported here.
 
+pub(crate) mod poll_evented;
 mod ready;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;

@@ -1,5 +1,6 @@
-//! [`Registration`]: one resource's entry in the reactor; [`PollEvented`]: a mio source
-//! with its registration, deregistered when dropped.
+//! [`Registration`]: one resource's entry in the reactor, and the readiness loops over it
+//! (`poll_io`, `try_io`, `async_io`) that every socket type and `AsyncFd` share. Wrapped
+//! with its source by `PollEvented` (`poll_evented.rs`) and by `AsyncFd` (`async_fd.rs`).
 
 use std::future::poll_fn;
 use std::io;
@@ -149,48 +150,6 @@ impl Drop for Registration {
         if let Some(io_shared) = &self.driver.io {
             // Invariant 2 in scheduled_io.rs: a late event for this token is now ignored.
             io_shared.slab.lock().release(self.token);
-        }
-    }
-}
-
-/// A mio source registered with the reactor; deregistered (then closed) when dropped.
-pub(crate) struct PollEvented<E: mio::event::Source> {
-    io: Option<E>,
-    registration: Registration,
-}
-
-impl<E: mio::event::Source> PollEvented<E> {
-    #[track_caller]
-    pub(crate) fn new(mut io: E, interest: Interest, what: &str) -> io::Result<Self> {
-        let registration = Registration::new(&mut io, interest, what)?;
-        Ok(PollEvented {
-            io: Some(io),
-            registration,
-        })
-    }
-
-    pub(crate) fn registration(&self) -> &Registration {
-        &self.registration
-    }
-
-    pub(crate) fn get_ref(&self) -> &E {
-        self.io.as_ref().expect("present until into_inner or drop")
-    }
-
-    /// Deregisters and returns the source.
-    pub(crate) fn into_inner(mut self) -> io::Result<E> {
-        let mut io = self.io.take().expect("present until into_inner or drop");
-        self.registration.deregister(&mut io)?;
-        Ok(io)
-    }
-}
-
-impl<E: mio::event::Source> Drop for PollEvented<E> {
-    fn drop(&mut self) {
-        if let Some(mut io) = self.io.take() {
-            // Deregister before the source (and its fd) is closed.
-            let _ = self.registration.deregister(&mut io);
-            drop(io);
         }
     }
 }

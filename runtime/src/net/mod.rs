@@ -25,10 +25,10 @@ mod tcp_stream;
 mod tokio_io;
 mod udp;
 #[cfg(unix)]
-mod unix;
+pub mod unix;
 
 pub use addr::ToSocketAddrs;
-pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
 pub use tcp_listener::TcpListener;
 pub use tcp_socket::TcpSocket;
 pub use tcp_stream::TcpStream;

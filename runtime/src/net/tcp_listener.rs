@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::task::{Context as TaskContext, Poll};
 
 use super::{to_socket_addrs, TcpStream, ToSocketAddrs};
-use crate::io::registration::PollEvented;
+use crate::io::poll_evented::PollEvented;
 use crate::io::scheduled_io::Direction;
 use crate::io::Interest;
 
@@ -136,8 +136,7 @@ impl TcpListener {
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, addr) = self
             .io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.get_ref().accept())
+            .async_io(Interest::READABLE, |socket| socket.accept())
             .await?;
         Ok((TcpStream::new(stream)?, addr))
     }

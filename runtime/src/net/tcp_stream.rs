@@ -1,15 +1,12 @@
 //! [`TcpStream`].
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
 
-use super::split::{split, split_owned};
+use super::split::{split, split_owned, split_stream_impl};
 use super::{to_socket_addrs, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ToSocketAddrs, WriteHalf};
-use crate::io::registration::PollEvented;
-use crate::io::scheduled_io::Direction;
+use crate::io::poll_evented::PollEvented;
 use crate::io::{Interest, Ready};
 
 /// A TCP connection registered with the runtime's reactor. Implements `futures-io`'s
@@ -94,11 +91,7 @@ impl TcpStream {
     pub(crate) async fn connected(self) -> io::Result<TcpStream> {
         let stream = self;
         // A non-blocking connect completes when the socket turns writable.
-        stream
-            .io
-            .registration()
-            .readiness(Interest::WRITABLE)
-            .await?;
+        stream.io.ready(Interest::WRITABLE).await?;
         if let Some(err) = stream.io.get_ref().take_error()? {
             return Err(err);
         }
@@ -303,7 +296,7 @@ impl TcpStream {
     /// }
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        Ok(self.io.registration().readiness(interest).await?.ready)
+        self.io.ready(interest).await
     }
 
     /// Waits until the stream is readable (or closed, or in error).
@@ -342,9 +335,7 @@ impl TcpStream {
     ///
     /// See [`TcpStream`].
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || self.io.get_ref().read(buf))
+        self.io.try_read(buf)
     }
 
     /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
@@ -357,9 +348,7 @@ impl TcpStream {
     ///
     /// See [`TcpStream`].
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || self.io.get_ref().write(buf))
+        self.io.try_write(buf)
     }
 
     /// Waits for data and copies it into `buf` without consuming it.
@@ -386,8 +375,7 @@ impl TcpStream {
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.get_ref().peek(buf))
+            .async_io(Interest::READABLE, |stream| stream.peek(buf))
             .await
     }
 
@@ -427,80 +415,9 @@ impl TcpStream {
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         split_owned(self)
     }
-
-    pub(crate) fn poll_read_priv(
-        &self,
-        cx: &mut TaskContext<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.get_ref().read(buf))
-    }
-
-    pub(crate) fn poll_write_priv(
-        &self,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Write, || self.io.get_ref().write(buf))
-    }
-
-    pub(crate) fn poll_write_vectored_priv(
-        &self,
-        cx: &mut TaskContext<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.registration().poll_io(cx, Direction::Write, || {
-            self.io.get_ref().write_vectored(bufs)
-        })
-    }
 }
 
-macro_rules! async_io_impls {
-    ($ty:ty) => {
-        impl futures_io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut TaskContext<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_read_priv(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut TaskContext<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut TaskContext<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown(Shutdown::Write))
-            }
-        }
-    };
-}
-
-async_io_impls!(TcpStream);
-async_io_impls!(&TcpStream);
+split_stream_impl!(TcpStream, SocketAddr);
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

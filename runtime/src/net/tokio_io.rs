@@ -1,6 +1,5 @@
-//! Feature `tokio-io`: tokio's `AsyncRead`/`AsyncWrite` for the TCP stream and its halves
-//! and the Unix stream,
-//! so code written against tokio streams (and `hyper_util::rt::TokioIo`) runs unchanged.
+//! Feature `tokio-io`: tokio's `AsyncRead`/`AsyncWrite` for the TCP and Unix streams and
+//! their halves (one generic impl per half type, `split.rs`), so code written against tokio streams (and `hyper_util::rt::TokioIo`) runs unchanged.
 //!
 //! The traits come from the `tokio` crate ctxrt already depends on for `ctxrt::sync`
 //! (tokio's `io` traits need none of its features). Each impl forwards to the same
@@ -14,7 +13,8 @@ use std::task::{Context as TaskContext, Poll};
 
 use tokio_sync::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpStream, WriteHalf};
+use super::split::sealed::Sealed;
+use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SplitStream, TcpStream, WriteHalf};
 
 /// Reads into `buf`'s unfilled bytes through `poll_read` (a futures-io style read).
 fn read_into(
@@ -33,8 +33,8 @@ fn read_into(
 }
 
 macro_rules! tokio_read_impl {
-    ($ty:ty, $inner:ty, |$this:ident| $stream:expr) => {
-        impl AsyncRead for $ty {
+    (<$($gen:ident),*> $ty:ty, |$this:ident| -> $inner:ty { $stream:expr }) => {
+        impl<$($gen: SplitStream),*> AsyncRead for $ty {
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut TaskContext<'_>,
@@ -49,8 +49,8 @@ macro_rules! tokio_read_impl {
 }
 
 macro_rules! tokio_write_impl {
-    ($ty:ty, $inner:ty, |$this:ident| $stream:expr) => {
-        impl AsyncWrite for $ty {
+    (<$($gen:ident),*> $ty:ty, |$this:ident| -> $inner:ty { $stream:expr }) => {
+        impl<$($gen: SplitStream),*> AsyncWrite for $ty {
             fn poll_write(
                 self: Pin<&mut Self>,
                 cx: &mut TaskContext<'_>,
@@ -86,19 +86,19 @@ macro_rules! tokio_write_impl {
             ) -> Poll<io::Result<()>> {
                 let $this = &*self;
                 let stream: &$inner = $stream;
-                Poll::Ready(stream.shutdown(Shutdown::Write))
+                Poll::Ready(stream.shutdown_priv(Shutdown::Write))
             }
         }
     };
 }
 
-tokio_read_impl!(TcpStream, TcpStream, |this| this);
-tokio_write_impl!(TcpStream, TcpStream, |this| this);
-tokio_read_impl!(ReadHalf<'_>, TcpStream, |this| this.0);
-tokio_write_impl!(WriteHalf<'_>, TcpStream, |this| this.0);
-tokio_read_impl!(OwnedReadHalf, TcpStream, |this| &this.0);
-tokio_write_impl!(OwnedWriteHalf, TcpStream, |this| &this.stream);
+tokio_read_impl!(<> TcpStream, |this| -> TcpStream { this });
+tokio_write_impl!(<> TcpStream, |this| -> TcpStream { this });
 #[cfg(unix)]
-tokio_read_impl!(super::UnixStream, super::UnixStream, |this| this);
+tokio_read_impl!(<> super::UnixStream, |this| -> super::UnixStream { this });
 #[cfg(unix)]
-tokio_write_impl!(super::UnixStream, super::UnixStream, |this| this);
+tokio_write_impl!(<> super::UnixStream, |this| -> super::UnixStream { this });
+tokio_read_impl!(<S> ReadHalf<'_, S>, |this| -> S { this.0 });
+tokio_write_impl!(<S> WriteHalf<'_, S>, |this| -> S { this.0 });
+tokio_read_impl!(<S> OwnedReadHalf<S>, |this| -> S { &this.0 });
+tokio_write_impl!(<S> OwnedWriteHalf<S>, |this| -> S { &this.stream });

@@ -5,7 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 
 use super::{to_socket_addrs, ToSocketAddrs};
-use crate::io::registration::PollEvented;
+use crate::io::poll_evented::PollEvented;
 use crate::io::Interest;
 
 /// A UDP socket registered with the runtime's reactor.
@@ -109,8 +109,7 @@ impl UdpSocket {
             .next()
             .ok_or_else(super::no_addresses)?;
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || self.io.get_ref().send_to(buf, addr))
+            .async_io(Interest::WRITABLE, |socket| socket.send_to(buf, addr))
             .await
     }
 
@@ -125,8 +124,7 @@ impl UdpSocket {
     /// See [`UdpSocket`].
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.get_ref().recv_from(buf))
+            .async_io(Interest::READABLE, |socket| socket.recv_from(buf))
             .await
     }
 
@@ -175,8 +173,7 @@ impl UdpSocket {
     /// See [`UdpSocket::connect`].
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || self.io.get_ref().send(buf))
+            .async_io(Interest::WRITABLE, |socket| socket.send(buf))
             .await
     }
 
@@ -203,8 +200,7 @@ impl UdpSocket {
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.get_ref().recv(buf))
+            .async_io(Interest::READABLE, |socket| socket.recv(buf))
             .await
     }
 }

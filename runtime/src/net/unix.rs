@@ -1,17 +1,46 @@
-//! Unix domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`], over mio's, with
-//! the TCP types' shape (their readiness comes from the same reactor registration).
+//! Unix domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`] (also at
+//! `ctxrt::net::*`), and the Unix stream's split halves, as tokio's `tokio::net::unix`.
+//!
+//! Each type is a `PollEvented` of mio's (`io/poll_evented.rs`), the same core as the TCP
+//! types: the readiness loops and the split halves (`net/split.rs`, generic over the
+//! stream) are shared, not copied.
+//!
+//! # Examples
+//!
+//! ```
+//! use ctxrt::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+//! use ctxrt::net::UnixStream;
+//!
+//! #[ctxrt::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let (a, _b) = UnixStream::pair().unwrap();
+//!     let (read, write): (OwnedReadHalf, OwnedWriteHalf) = a.into_split();
+//!     let _a: UnixStream = read.reunite(write).unwrap();
+//! }
+//! ```
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::Shutdown;
-use std::os::unix::net::SocketAddr;
+pub use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
 
-use crate::io::registration::PollEvented;
-use crate::io::scheduled_io::Direction;
+use super::split::{split, split_owned, split_stream_impl};
+use crate::io::poll_evented::PollEvented;
 use crate::io::{Interest, Ready};
+
+/// The borrowed read half of a [`UnixStream`]; see [`UnixStream::split`].
+pub type ReadHalf<'a> = super::ReadHalf<'a, UnixStream>;
+/// The borrowed write half of a [`UnixStream`]; see [`UnixStream::split`].
+pub type WriteHalf<'a> = super::WriteHalf<'a, UnixStream>;
+/// The owned read half of a [`UnixStream`]; see [`UnixStream::into_split`].
+pub type OwnedReadHalf = super::OwnedReadHalf<UnixStream>;
+/// The owned write half of a [`UnixStream`] (shuts the write side down when dropped); see
+/// [`UnixStream::into_split`].
+pub type OwnedWriteHalf = super::OwnedWriteHalf<UnixStream>;
+/// Unix halves given to [`OwnedReadHalf::reunite`](super::OwnedReadHalf::reunite) came
+/// from different streams.
+pub type ReuniteError = super::ReuniteError<UnixStream>;
 
 /// A Unix stream socket listening for connections, as tokio's `UnixListener`.
 ///
@@ -57,6 +86,50 @@ impl UnixListener {
         Ok(UnixListener { io })
     }
 
+    /// Takes a bound, listening std listener (made non-blocking here).
+    ///
+    /// # Errors
+    ///
+    /// If it cannot be made non-blocking or registered.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, or on one built without `enable_io`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let path = std::env::temp_dir().join(format!("ctxrt-doc-lstd-{}.sock", std::process::id()));
+    /// let _ = std::fs::remove_file(&path);
+    /// let std_listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    /// let _guard = rt.enter();
+    /// let listener = ctxrt::net::UnixListener::from_std(std_listener).unwrap();
+    /// let back: std::os::unix::net::UnixListener = listener.into_std().unwrap();
+    /// assert_eq!(back.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
+    #[track_caller]
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        let listener = mio::net::UnixListener::from_std(listener);
+        let io = PollEvented::new(listener, Interest::READABLE, "ctxrt::net::UnixListener")?;
+        Ok(UnixListener { io })
+    }
+
+    /// Deregisters the listener and returns it as a std one (still non-blocking).
+    ///
+    /// # Errors
+    ///
+    /// If it cannot be deregistered.
+    ///
+    /// # Examples
+    ///
+    /// See [`UnixListener::from_std`].
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        Ok(self.io.into_inner()?.into())
+    }
+
     /// Waits for the next connection; returns it and the peer's (usually unnamed) address.
     ///
     /// # Errors
@@ -69,8 +142,7 @@ impl UnixListener {
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (stream, addr) = self
             .io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.get_ref().accept())
+            .async_io(Interest::READABLE, |listener| listener.accept())
             .await?;
         Ok((UnixStream::new(stream)?, addr))
     }
@@ -160,11 +232,7 @@ impl UnixStream {
         async move {
             let stream = stream?;
             // A non-blocking connect completes when the socket turns writable.
-            stream
-                .io
-                .registration()
-                .readiness(Interest::WRITABLE)
-                .await?;
+            stream.io.ready(Interest::WRITABLE).await?;
             if let Some(err) = stream.io.get_ref().take_error()? {
                 return Err(err);
             }
@@ -189,6 +257,98 @@ impl UnixStream {
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
         Ok((UnixStream::new(a)?, UnixStream::new(b)?))
+    }
+
+    /// Takes a connected std stream (made non-blocking here).
+    ///
+    /// # Errors
+    ///
+    /// If it cannot be made non-blocking or registered.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, or on one built without `enable_io`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let _guard = rt.enter();
+    /// let stream = ctxrt::net::UnixStream::from_std(a).unwrap();
+    /// let _back: std::os::unix::net::UnixStream = stream.into_std().unwrap();
+    /// ```
+    #[track_caller]
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        UnixStream::new(mio::net::UnixStream::from_std(stream))
+    }
+
+    /// Deregisters the stream and returns it as a std one (still non-blocking).
+    ///
+    /// # Errors
+    ///
+    /// If it cannot be deregistered.
+    ///
+    /// # Examples
+    ///
+    /// See [`UnixStream::from_std`].
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        Ok(self.io.into_inner()?.into())
+    }
+
+    /// Borrowed read and write halves, usable at the same time (e.g. in `join`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// #[ctxrt::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     let (mut a, mut b) = ctxrt::net::UnixStream::pair().unwrap();
+    ///     // Spelled out because futures' by-value `AsyncReadExt::split` is in scope here.
+    ///     let (mut read, mut write) = ctxrt::net::UnixStream::split(&mut a);
+    ///     let mut buf = [0u8; 2];
+    ///     let (sent, got) = futures::join!(
+    ///         async { write.write_all(b"hi").await.and(b.write_all(b"yo").await) },
+    ///         read.read_exact(&mut buf),
+    ///     );
+    ///     sent.unwrap();
+    ///     got.unwrap();
+    ///     assert_eq!(&buf, b"yo");
+    /// }
+    /// ```
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        split(self)
+    }
+
+    /// Owned read and write halves, for two tasks. Dropping the write half shuts the
+    /// write side down; [`OwnedReadHalf::reunite`](super::OwnedReadHalf::reunite) puts
+    /// them back together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// #[ctxrt::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     let (a, mut b) = ctxrt::net::UnixStream::pair().unwrap();
+    ///     let (mut read, mut write) = a.into_split();
+    ///     let writer = ctxrt::spawn(async move { write.write_all(b"ping").await });
+    ///     let mut buf = [0u8; 4];
+    ///     b.read_exact(&mut buf).await.unwrap();
+    ///     writer.await.unwrap().unwrap(); // and the write half is dropped: half-closed
+    ///     assert_eq!(&buf, b"ping");
+    ///     b.write_all(b"pong").await.unwrap();
+    ///     read.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf, b"pong");
+    ///     assert_eq!(b.read(&mut buf).await.unwrap(), 0);
+    /// }
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split_owned(self)
     }
 
     /// This end's address.
@@ -268,7 +428,7 @@ impl UnixStream {
     /// # }
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        Ok(self.io.registration().readiness(interest).await?.ready)
+        self.io.ready(interest).await
     }
 
     /// Waits until the stream may be readable (then use [`try_read`](Self::try_read)).
@@ -326,9 +486,7 @@ impl UnixStream {
     /// # }
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || self.io.get_ref().read(buf))
+        self.io.try_read(buf)
     }
 
     /// Writes what fits now, without waiting.
@@ -341,77 +499,11 @@ impl UnixStream {
     ///
     /// See [`readable`](Self::readable).
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || self.io.get_ref().write(buf))
-    }
-
-    pub(crate) fn poll_read_priv(
-        &self,
-        cx: &mut TaskContext<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.get_ref().read(buf))
-    }
-
-    pub(crate) fn poll_write_priv(
-        &self,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Write, || self.io.get_ref().write(buf))
-    }
-
-    #[cfg(all(feature = "tokio-io", not(loom)))]
-    pub(crate) fn poll_write_vectored_priv(
-        &self,
-        cx: &mut TaskContext<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.registration().poll_io(cx, Direction::Write, || {
-            self.io.get_ref().write_vectored(bufs)
-        })
+        self.io.try_write(buf)
     }
 }
 
-macro_rules! async_io_impls {
-    ($ty:ty) => {
-        impl futures_io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut TaskContext<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_read_priv(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut TaskContext<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_priv(cx, buf)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown(Shutdown::Write))
-            }
-        }
-    };
-}
-
-async_io_impls!(UnixStream);
-async_io_impls!(&UnixStream);
+split_stream_impl!(UnixStream, SocketAddr);
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -520,6 +612,44 @@ impl UnixDatagram {
         Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
     }
 
+    /// Takes a std datagram socket (made non-blocking here).
+    ///
+    /// # Errors
+    ///
+    /// If it cannot be made non-blocking or registered.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, or on one built without `enable_io`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let (a, _b) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    /// let _guard = rt.enter();
+    /// let socket = ctxrt::net::UnixDatagram::from_std(a).unwrap();
+    /// let _back: std::os::unix::net::UnixDatagram = socket.into_std().unwrap();
+    /// ```
+    #[track_caller]
+    pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        socket.set_nonblocking(true)?;
+        UnixDatagram::new(mio::net::UnixDatagram::from_std(socket))
+    }
+
+    /// Deregisters the socket and returns it as a std one (still non-blocking).
+    ///
+    /// # Errors
+    ///
+    /// If it cannot be deregistered.
+    ///
+    /// # Examples
+    ///
+    /// See [`UnixDatagram::from_std`].
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
+        Ok(self.io.into_inner()?.into())
+    }
+
     /// Sets the default destination for [`send`](Self::send) and the only source
     /// [`recv`](Self::recv) accepts.
     ///
@@ -559,10 +689,7 @@ impl UnixDatagram {
     pub async fn send_to(&self, buf: &[u8], target: impl AsRef<Path>) -> io::Result<usize> {
         let target = target.as_ref();
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || {
-                self.io.get_ref().send_to(buf, target)
-            })
+            .async_io(Interest::WRITABLE, |socket| socket.send_to(buf, target))
             .await
     }
 
@@ -577,8 +704,7 @@ impl UnixDatagram {
     /// See [`bind`](Self::bind).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.get_ref().recv_from(buf))
+            .async_io(Interest::READABLE, |socket| socket.recv_from(buf))
             .await
     }
 
@@ -593,8 +719,7 @@ impl UnixDatagram {
     /// See [`UnixDatagram`].
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || self.io.get_ref().send(buf))
+            .async_io(Interest::WRITABLE, |socket| socket.send(buf))
             .await
     }
 
@@ -609,8 +734,7 @@ impl UnixDatagram {
     /// See [`UnixDatagram`].
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.get_ref().recv(buf))
+            .async_io(Interest::READABLE, |socket| socket.recv(buf))
             .await
     }
 
@@ -669,7 +793,7 @@ impl UnixDatagram {
     /// # }
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        Ok(self.io.registration().readiness(interest).await?.ready)
+        self.io.ready(interest).await
     }
 }
 
