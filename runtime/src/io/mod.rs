@@ -10,6 +10,8 @@
 //!
 //! Streams implement `futures-io`'s `AsyncRead`/`AsyncWrite`, re-exported here.
 
+#[cfg(unix)]
+mod async_fd;
 pub(crate) mod poll_evented;
 mod ready;
 pub(crate) mod registration;
@@ -17,3 +19,23 @@ pub(crate) mod scheduled_io;
 
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use ready::{Interest, Ready};
+
+/// Unix-only I/O: [`AsyncFd`](unix::AsyncFd), readiness for your own file descriptors.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::io::unix::AsyncFd;
+///
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+///     a.set_nonblocking(true).unwrap();
+///     let a = AsyncFd::new(a).unwrap();
+///     assert!(a.writable().await.unwrap().ready().is_writable());
+/// }
+/// ```
+#[cfg(unix)]
+pub mod unix {
+    pub use super::async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
+}

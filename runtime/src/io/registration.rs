@@ -90,22 +90,20 @@ impl Registration {
         }
     }
 
+    /// Ready with the readiness in `interest`, else registers `cx`'s waker for it.
+    pub(crate) fn poll_readiness(
+        &self,
+        cx: &mut TaskContext<'_>,
+        interest: Interest,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.io
+            .poll_ready_interest(cx, interest)
+            .map(|r| r.map_err(|ShutDown| shut_down_error()))
+    }
+
     /// Waits for readiness in `interest`.
     pub(crate) async fn readiness(&self, interest: Interest) -> io::Result<ReadyEvent> {
-        poll_fn(|cx| {
-            if interest.is_readable() {
-                if let Poll::Ready(event) = self.poll_ready(cx, Direction::Read) {
-                    return Poll::Ready(event);
-                }
-            }
-            if interest.is_writable() {
-                if let Poll::Ready(event) = self.poll_ready(cx, Direction::Write) {
-                    return Poll::Ready(event);
-                }
-            }
-            Poll::Pending
-        })
-        .await
+        poll_fn(|cx| self.poll_readiness(cx, interest)).await
     }
 
     /// Runs `op` once if `interest` is ready now; `WouldBlock` otherwise (and readiness

@@ -47,8 +47,8 @@ pub(crate) enum Direction {
 impl Direction {
     fn mask(self) -> Ready {
         match self {
-            Direction::Read => Ready::READABLE | Ready::READ_CLOSED | Ready::ERROR,
-            Direction::Write => Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR,
+            Direction::Read => Interest::READABLE.mask(),
+            Direction::Write => Interest::WRITABLE.mask(),
         }
     }
 }
@@ -58,6 +58,16 @@ impl Direction {
 pub(crate) struct ReadyEvent {
     pub(crate) ready: Ready,
     tick: usize,
+}
+
+impl ReadyEvent {
+    /// The same observation narrowed to `ready` (to clear only those kinds).
+    pub(crate) fn narrowed(self, ready: Ready) -> ReadyEvent {
+        ReadyEvent {
+            ready: self.ready & ready,
+            tick: self.tick,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -157,18 +167,35 @@ impl ScheduledIo {
         cx: &mut TaskContext<'_>,
         direction: Direction,
     ) -> Poll<Result<ReadyEvent, ShutDown>> {
-        let mask = direction.mask();
+        let interest = match direction {
+            Direction::Read => Interest::READABLE,
+            Direction::Write => Interest::WRITABLE,
+        };
+        self.poll_ready_interest(cx, interest)
+    }
+
+    /// Ready with everything in `interest` that is ready (one tick, so one
+    /// `clear_readiness` covers it); else stores the waker in the slot of each direction
+    /// `interest` names (invariant 1) and re-checks.
+    pub(crate) fn poll_ready_interest(
+        &self,
+        cx: &mut TaskContext<'_>,
+        interest: Interest,
+    ) -> Poll<Result<ReadyEvent, ShutDown>> {
+        let mask = interest.mask();
         if let Some(event) = self.event(mask).transpose() {
             return Poll::Ready(event);
         }
         let mut waiters = self.waiters.lock();
-        let slot = match direction {
-            Direction::Read => &mut waiters.reader,
-            Direction::Write => &mut waiters.writer,
-        };
-        match slot {
+        let store = |slot: &mut Option<Waker>| match slot {
             Some(stored) if stored.will_wake(cx.waker()) => {}
             slot => *slot = Some(cx.waker().clone()),
+        };
+        if interest.is_readable() {
+            store(&mut waiters.reader);
+        }
+        if interest.is_writable() {
+            store(&mut waiters.writer);
         }
         // Re-read after storing (invariant 1).
         match self.event(mask).transpose() {
