@@ -596,6 +596,16 @@ impl<T: AsRawFd> Drop for AsyncFd<T> {
     }
 }
 
+/// Clears the kinds in `ready` of what a guard saw (`event`), at the tick it saw them
+/// (invariant 2); the guard keeps the rest.
+fn clear_matching(registration: &Registration, event: &mut Option<ReadyEvent>, ready: Ready) {
+    if let Some(seen) = *event {
+        registration.clear_readiness(seen.narrowed(ready));
+        let left = seen.narrowed(Ready::ALL - ready);
+        *event = (!left.ready.is_empty()).then_some(left);
+    }
+}
+
 /// What [`AsyncFd::readable`], [`AsyncFd::writable`] and [`AsyncFd::ready`] return: the
 /// readiness seen, to be cleared when your I/O on the fd returns `WouldBlock`.
 ///
@@ -648,9 +658,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// # }
     /// ```
     pub fn clear_ready(&mut self) {
-        if let Some(event) = self.event.take() {
-            self.async_fd.registration.clear_readiness(event);
-        }
+        clear_matching(&self.async_fd.registration, &mut self.event, Ready::ALL);
     }
 
     /// Clears only the kinds in `ready` of what this guard saw; the rest stays for
@@ -675,13 +683,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// # }
     /// ```
     pub fn clear_ready_matching(&mut self, ready: Ready) {
-        if let Some(event) = self.event {
-            self.async_fd
-                .registration
-                .clear_readiness(event.narrowed(ready));
-            let left = event.narrowed(Ready::ALL - ready);
-            self.event = (!left.ready.is_empty()).then_some(left);
-        }
+        clear_matching(&self.async_fd.registration, &mut self.event, ready);
     }
 
     /// Keeps the readiness (the same as dropping the guard): the next wait returns at once.
@@ -708,13 +710,11 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
         f: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
     ) -> Result<io::Result<R>, TryIoError> {
         let result = f(self.async_fd);
-        match result {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.clear_ready();
-                Err(TryIoError(()))
-            }
-            result => Ok(result),
+        if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
+            self.clear_ready();
+            return Err(TryIoError(()));
         }
+        Ok(result)
     }
 
     /// The `AsyncFd` this guard is for.
@@ -800,9 +800,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyMutGuard<'a, T> {
     ///
     /// See [`ready`](Self::ready).
     pub fn clear_ready(&mut self) {
-        if let Some(event) = self.event.take() {
-            self.async_fd.registration.clear_readiness(event);
-        }
+        clear_matching(&self.async_fd.registration, &mut self.event, Ready::ALL);
     }
 
     /// As [`AsyncFdReadyGuard::clear_ready_matching`].
@@ -822,13 +820,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyMutGuard<'a, T> {
     /// # }
     /// ```
     pub fn clear_ready_matching(&mut self, ready: Ready) {
-        if let Some(event) = self.event {
-            self.async_fd
-                .registration
-                .clear_readiness(event.narrowed(ready));
-            let left = event.narrowed(Ready::ALL - ready);
-            self.event = (!left.ready.is_empty()).then_some(left);
-        }
+        clear_matching(&self.async_fd.registration, &mut self.event, ready);
     }
 
     /// As [`AsyncFdReadyGuard::retain_ready`].
@@ -863,13 +855,11 @@ impl<'a, T: AsRawFd> AsyncFdReadyMutGuard<'a, T> {
         f: impl FnOnce(&mut AsyncFd<T>) -> io::Result<R>,
     ) -> Result<io::Result<R>, TryIoError> {
         let result = f(self.async_fd);
-        match result {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.clear_ready();
-                Err(TryIoError(()))
-            }
-            result => Ok(result),
+        if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
+            self.clear_ready();
+            return Err(TryIoError(()));
         }
+        Ok(result)
     }
 
     /// The `AsyncFd` this guard is for.

@@ -38,6 +38,27 @@ pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 pub(crate) use addr::to_socket_addrs;
 
+/// The TCP stream's halves under tokio's path (`tokio::net::tcp::OwnedReadHalf` ports as
+/// `ctxrt::net::tcp::OwnedReadHalf`); the same types as [`ReadHalf`] etc. in this module.
+///
+/// # Examples
+///
+/// ```
+/// use ctxrt::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+/// use ctxrt::net::{TcpListener, TcpStream};
+///
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+///     let (read, write): (OwnedReadHalf, OwnedWriteHalf) = stream.into_split();
+///     let _stream: TcpStream = read.reunite(write).unwrap();
+/// }
+/// ```
+pub mod tcp {
+    pub use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
+}
+
 /// The error of a resolution that produced no address.
 pub(crate) fn no_addresses() -> std::io::Error {
     std::io::Error::new(
