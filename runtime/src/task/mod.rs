@@ -61,6 +61,7 @@ use std::future::Future;
 use ctxrt_context::Context;
 
 mod abort;
+mod block_in_place;
 mod builder;
 pub(crate) mod coop;
 mod error;
@@ -75,6 +76,7 @@ pub(crate) use waker::signal_waker;
 mod yield_now;
 
 pub use abort::AbortHandle;
+pub use block_in_place::block_in_place;
 pub use builder::Builder;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
