@@ -44,8 +44,9 @@ use crate::sync::{Arc, BlockingMutex};
 ///     USER.set("alice");
 ///     let seen = ctxrt::task::block_in_place(|| {
 ///         std::thread::sleep(std::time::Duration::from_millis(1)); // blocking work
+///         let seen = USER.get();
 ///         USER.set("bob"); // stays in this task
-///         USER.get()
+///         seen
 ///     });
 ///     assert_eq!(seen, Some("alice"));
 ///     assert_eq!(USER.get(), Some("bob"));
