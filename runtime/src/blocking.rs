@@ -61,7 +61,7 @@ pub(crate) struct BlockingPool {
 
 #[derive(Default)]
 struct PoolState {
-    queue: VecDeque<Notified>,
+    queue: VecDeque<PoolJob>,
     threads: usize,
     /// Live threads that take no more jobs (invariant 3).
     retiring: usize,
@@ -84,6 +84,16 @@ impl BlockingPool {
 
     /// Queues a job, waking an idle thread or starting one.
     pub(crate) fn submit(&self, handle: &Handle, job: Notified) {
+        self.submit_job(handle, PoolJob::Task(job));
+    }
+
+    /// Queues a worker loop taking over a core that `block_in_place` handed away
+    /// (`scheduler/worker.rs`); dropped unrun if the pool is shut down.
+    pub(crate) fn submit_worker(&self, handle: &Handle, worker: Box<dyn FnOnce() + Send>) {
+        self.submit_job(handle, PoolJob::Worker(worker));
+    }
+
+    fn submit_job(&self, handle: &Handle, job: PoolJob) {
         let mut state = self.inner.lock();
         if state.shutdown {
             drop(state);
@@ -230,7 +240,7 @@ impl Drop for ThreadExit<'_> {
         }
         // Died without retiring (a panicking `on_thread_start`): if no other thread will
         // look at the queue, nobody would ever run what is in it (invariant 4).
-        let orphaned: Vec<Notified> = if !self.retiring && state.threads == state.retiring {
+        let orphaned: Vec<PoolJob> = if !self.retiring && state.threads == state.retiring {
             state.queue.drain(..).collect()
         } else {
             Vec::new()
@@ -241,6 +251,32 @@ impl Drop for ThreadExit<'_> {
         drop(state);
         for job in orphaned {
             job.cancel();
+        }
+    }
+}
+
+/// What the pool's threads run: a `spawn_blocking` job, or a worker loop that took over a
+/// core handed away by `block_in_place`.
+enum PoolJob {
+    Task(Notified),
+    Worker(Box<dyn FnOnce() + Send>),
+}
+
+impl PoolJob {
+    fn run(self) {
+        match self {
+            PoolJob::Task(job) => job.run(),
+            PoolJob::Worker(worker) => worker(),
+        }
+    }
+
+    /// Refused (shutdown) or orphaned: a task's JoinHandle resolves as cancelled; a
+    /// worker loop is dropped unrun, its core staying with the `block_in_place` that
+    /// handed it away, which takes it back.
+    fn cancel(self) {
+        match self {
+            PoolJob::Task(job) => job.cancel(),
+            PoolJob::Worker(worker) => drop(worker),
         }
     }
 }

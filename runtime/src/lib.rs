@@ -8,7 +8,9 @@
 //! The API is shaped like tokio's, so porting is mostly a rename: [`main`], [`test`],
 //! [`spawn`], [`spawn_blocking`], [`task::JoinHandle`], [`runtime::Builder`], the channels
 //! and locks of [`sync`] (tokio's own, re-exported), and [`join!`], [`try_join!`],
-//! [`select!`] and [`pin!`] (tokio's too).
+//! [`select!`] and [`pin!`] (tokio's too); blocking inside a task with
+//! [`task::block_in_place`], and `!Send` futures on a [`task::LocalSet`] with
+//! [`task::spawn_local`], whose tasks inherit the spawner's context like any other.
 //!
 //! # Examples
 //!

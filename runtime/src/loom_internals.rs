@@ -8,7 +8,7 @@
 //! - [`ModelScheduler`] is a real `SchedulerShared` (injector, remotes, idle counters,
 //!   owned-task list, blocking pool) with no worker threads of its own.
 //! - [`ModelWorker`] is one real `Core`; [`ModelWorker::run_next`] is one turn of
-//!   `scheduler::worker::run` (`Core::run_next`, then `Core::park` if it found nothing),
+//!   `scheduler::worker::run` (`Core::claim_next` and the task's run, then `Core::park` if it found nothing),
 //!   on the calling thread, marked as that worker for the turn as a worker thread is.
 //! - [`ModelParker`] is a worker's `Parker`, for a model of its contract on its own.
 //!
@@ -107,7 +107,8 @@ impl ModelWorker {
     /// goes through `Core::park` without sleeping and returns false.
     pub fn run_next(&self) -> bool {
         let _worker = WorkerGuard::enter(&self.shared, &self.core);
-        if self.core.run_next(&self.shared) {
+        if let Some(task) = self.core.claim_next(&self.shared) {
+            task.run();
             return true;
         }
         self.shared.remotes[self.index].parker.unpark();

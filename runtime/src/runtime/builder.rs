@@ -355,6 +355,7 @@ impl Builder {
 }
 
 fn worker_thread(handle: Handle, core: worker::Core) {
+    let core = Box::new(core);
     let shared = handle.shared.clone();
     let _current = super::enter::set_current_handle(handle);
     let _driving = super::enter::enter_driving();

@@ -164,6 +164,15 @@ pub(crate) fn enter_driving() -> DrivingGuard {
     DrivingGuard { previous }
 }
 
+/// Marks this thread as not driving a runtime until the guard drops: `block_in_place`
+/// has handed its core away (or it drives none), so blocking here stalls no task.
+pub(crate) fn exit_driving() -> DrivingGuard {
+    let previous = DRIVING
+        .try_with(|driving| driving.replace(false))
+        .unwrap_or(false);
+    DrivingGuard { previous }
+}
+
 impl Drop for DrivingGuard {
     fn drop(&mut self) {
         let previous = self.previous;

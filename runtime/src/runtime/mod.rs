@@ -213,9 +213,9 @@ impl Runtime {
 
     fn shutdown(&mut self, timeout: Option<Duration>) {
         let shared = &self.handle.shared;
-        let on_own_worker = crate::scheduler::with_current_worker(|worker| {
-            worker.is_some_and(|(current, _)| crate::sync::Arc::ptr_eq(current, shared))
-        });
+        // Also inside `block_in_place` on one of its workers (the core handed away).
+        let on_own_worker = crate::scheduler::worker::worker_scheduler()
+            .is_some_and(|current| crate::sync::Arc::ptr_eq(&current, shared));
         let refusal = if on_own_worker {
             Some(
                 "a ctxrt Runtime was dropped or shut down from one of its own worker threads, \

@@ -26,7 +26,7 @@ use crate::blocking::BlockingPool;
 use crate::driver::DriverHandle;
 use crate::runtime::Config;
 use crate::sync::{Arc, AtomicBool, AtomicU64, BlockingMutex, Injector, Ordering, Steal, Stealer};
-use crate::task::raw::{Notified, RawTask, TaskName};
+use crate::task::raw::{Notified, Owner, RawTask, TaskName};
 use crate::task::{Id, JoinHandle};
 
 pub(crate) mod idle;
@@ -302,7 +302,15 @@ enum Placement {
 
 fn route(task: Notified, placement: Placement) {
     let raw = task.raw();
-    let scheduler = Arc::as_ptr(&raw.header().scheduler);
+    let scheduler = match raw.owner() {
+        Owner::Runtime(scheduler) => Arc::as_ptr(scheduler),
+        Owner::Local(local) => {
+            // Our own reference: the task (and the one in its header) may be run and
+            // freed as soon as it is queued.
+            let local = local.clone();
+            return local.schedule(task);
+        }
+    };
     let task = with_current_worker(move |worker| match worker {
         Some((shared, core)) if std::ptr::eq(Arc::as_ptr(shared), scheduler) => {
             match placement {
@@ -317,7 +325,10 @@ fn route(task: Notified, placement: Placement) {
     if let Some(task) = task {
         // A foreign thread: hold the scheduler alive by our own reference, since the task
         // (and its reference) may be run and freed as soon as it is queued.
-        let shared = raw.header().scheduler.clone();
+        let Owner::Runtime(shared) = raw.owner() else {
+            unreachable!("a LocalSet task was routed above");
+        };
+        let shared = shared.clone();
         shared.push_remote(task);
     }
 }

@@ -29,7 +29,9 @@ struct Shard {
 }
 
 // SAFETY: the shard only holds pointers to tasks, which are Send (their futures are), and
-// every access to the pointed-to links happens under the shard's mutex (invariant 1).
+// every access to the pointed-to links happens under the shard's mutex (invariant 1). A
+// `LocalSet`'s list holds `!Send` tasks, but only its set's thread inserts, shuts down
+// and completes them (rule 7 in task/mod.rs); other threads never reach its shards.
 unsafe impl Send for Shard {}
 
 /// The list of a runtime's unfinished async tasks.

@@ -15,8 +15,16 @@
 //!    guard restores on drop belongs to a frame that is still alive. No user-held guard
 //!    (`EnterGuard`) touches `CURRENT_WORKER`: one could outlive the `block_on` whose
 //!    core it would restore.
+//! 4. A worker thread's core (the one [`run`] drives) is a `Box` leaked into a raw pointer
+//!    that `CURRENT_WORKER` holds while the core is this thread's: [`run`] reborrows it
+//!    only between polls (no `&Core` of the loop spans a poll), and `block_in_place`
+//!    (`block_in_place.rs`) may take it during a poll, clearing `CURRENT_WORKER.core`
+//!    before it rebuilds the `Box` and hands it to another thread. A cleared core is
+//!    never touched by this thread again unless `block_in_place` takes it back (the same
+//!    address) before the poll returns; [`run`] then continues, and otherwise exits.
+//!    Only [`run`]'s loop frees the core (shutdown), after clearing the pointer.
 //!
-//! Order of picking work (`run_next`): every 61st tick a batch from the injector first
+//! Order of picking work (`claim_next`): every 61st tick a batch from the injector first
 //! (fairness); then the LIFO slot (at most 3 times in a row, so two tasks waking each
 //! other cannot starve the queue); the local queue; a batch from the injector; stealing
 //! half of a random victim's queue; the deferred tasks; then parking.
@@ -61,12 +69,17 @@ pub(crate) struct Core {
 #[derive(Clone, Copy)]
 struct WorkerRef {
     shared: *const Arc<SchedulerShared>,
+    /// Null while `block_in_place` has handed this thread's core away (invariant 4).
     core: *const Core,
+    /// The core is a worker thread's boxed core, which `block_in_place` may hand away
+    /// (invariant 4); false for a `current_thread` core and the loom model's turns.
+    movable: bool,
 }
 
 const NO_WORKER: WorkerRef = WorkerRef {
     shared: std::ptr::null(),
     core: std::ptr::null(),
+    movable: false,
 };
 
 thread_local_const! {
@@ -79,7 +92,7 @@ pub(crate) fn with_current_worker<R>(
     f: impl FnOnce(Option<(&Arc<SchedulerShared>, &Core)>) -> R,
 ) -> R {
     let current = CURRENT_WORKER.try_with(Cell::get).unwrap_or(NO_WORKER);
-    if current.shared.is_null() {
+    if current.shared.is_null() || current.core.is_null() {
         return f(None);
     }
     // SAFETY: non-null pointers are set only by a live WorkerGuard on this thread and
@@ -93,19 +106,27 @@ pub(crate) fn with_current_worker<R>(
 /// never handed to user code.
 pub(crate) struct WorkerGuard {
     previous: WorkerRef,
-    /// What this guard set, checked on drop (invariant 3).
-    current: *const Core,
+    /// What this guard set, checked on drop (invariant 3): the frame's `shared`, whose
+    /// address is unique among live frames (a core may be handed away meanwhile).
+    current: *const Arc<SchedulerShared>,
 }
 
 impl WorkerGuard {
     /// Marks this thread as `core`'s worker. The caller keeps the guard in the frame that
     /// holds `shared` and `core`, dropped before them (invariant 3).
     pub(crate) fn enter(shared: &Arc<SchedulerShared>, core: &Core) -> WorkerGuard {
-        let worker = WorkerRef { shared, core };
+        Self::set(WorkerRef {
+            shared,
+            core,
+            movable: false,
+        })
+    }
+
+    fn set(worker: WorkerRef) -> WorkerGuard {
         let previous = CURRENT_WORKER.with(|cell| cell.replace(worker));
         WorkerGuard {
             previous,
-            current: core,
+            current: worker.shared,
         }
     }
 }
@@ -116,7 +137,7 @@ impl Drop for WorkerGuard {
         let _ = CURRENT_WORKER.try_with(|cell| {
             // Invariant 3 makes this hold; if it ever did not, restoring `previous` could
             // leave a dangling pointer behind, so clear the slot instead.
-            if std::ptr::eq(cell.get().core, self.current) {
+            if std::ptr::eq(cell.get().shared, self.current) {
                 cell.set(previous);
             } else {
                 debug_assert!(false, "WorkerGuards dropped out of order");
@@ -279,29 +300,29 @@ impl Core {
         shared.pop_injector()
     }
 
-    /// One turn of a worker thread's loop: runs the next task it finds (its own queues,
-    /// the injector, then stealing); false if there was none (the caller parks).
-    pub(crate) fn run_next(&self, shared: &SchedulerShared) -> bool {
+    /// The next task a worker thread should run (its own queues, the injector, then
+    /// stealing), its bookkeeping done; the caller runs it, `run` with no borrow of the
+    /// core alive (invariant 4). `None`: nothing to run, the caller parks.
+    pub(crate) fn claim_next(&self, shared: &SchedulerShared) -> Option<Notified> {
         let task = self
             .next_task(shared)
             .or_else(|| self.steal(shared))
-            .or_else(|| self.take_deferred(shared));
-        match task {
-            Some(task) => {
-                self.run_task(shared, task);
-                true
-            }
-            None => false,
-        }
+            .or_else(|| self.take_deferred(shared))?;
+        self.before_run(shared);
+        Some(task)
     }
 
     fn run_task(&self, shared: &SchedulerShared, task: Notified) {
+        self.before_run(shared);
+        task.run();
+    }
+
+    fn before_run(&self, shared: &SchedulerShared) {
         if self.is_searching.replace(false) && shared.idle.transition_from_searching() {
             // The last searcher found work; there may be more, so wake another.
             shared.notify_parked();
         }
         shared.remotes[self.index].metrics.polled();
-        task.run();
     }
 
     /// Sleeps until notified. Once registered as a sleeper it re-checks the shared queues:
@@ -362,15 +383,88 @@ impl Core {
     }
 }
 
-/// A worker thread's life: run tasks until shutdown, then drop what is still queued.
-pub(crate) fn run(shared: Arc<SchedulerShared>, core: Core) {
-    let _worker = WorkerGuard::enter(&shared, &core);
-    while !shared.is_shutdown() {
-        if !core.run_next(&shared) {
-            core.park(&shared);
+/// A worker thread's life: run tasks until shutdown, then drop what is still queued; or
+/// until a task's `block_in_place` hands the core to another thread (invariant 4).
+pub(crate) fn run(shared: Arc<SchedulerShared>, core: Box<Core>) {
+    let _worker = WorkerGuard::set(WorkerRef {
+        shared: &shared,
+        core: Box::into_raw(core),
+        movable: true,
+    });
+    loop {
+        let core = CURRENT_WORKER.with(Cell::get).core;
+        if core.is_null() {
+            // Handed to another thread by `block_in_place` during the last poll.
+            return;
+        }
+        // SAFETY: the core is this thread's while CURRENT_WORKER holds it, and nobody else
+        // touches or frees it meanwhile (invariant 4); this borrow ends before the poll.
+        let held = unsafe { &*core };
+        if shared.is_shutdown() {
+            held.drain();
+            CURRENT_WORKER.with(|cell| {
+                cell.set(WorkerRef {
+                    core: std::ptr::null(),
+                    ..cell.get()
+                })
+            });
+            // SAFETY: the pointer came from `Box::into_raw` (here or in `block_in_place`),
+            // and clearing CURRENT_WORKER just gave up the last way to reach it (invariant 4).
+            drop(unsafe { Box::from_raw(core.cast_mut()) });
+            return;
+        }
+        match held.claim_next(&shared) {
+            Some(task) => task.run(),
+            None => held.park(&shared),
         }
     }
-    core.drain();
+}
+
+/// Takes this worker thread's core away for `block_in_place` (invariant 4): its scheduler
+/// and the core, now owned by the caller. `None` unless this thread is a worker thread of
+/// a multi-thread runtime that holds its core right now.
+pub(crate) fn take_core() -> Option<(Arc<SchedulerShared>, Box<Core>)> {
+    let current = CURRENT_WORKER.try_with(Cell::get).ok()?;
+    if current.core.is_null() || !current.movable {
+        return None;
+    }
+    CURRENT_WORKER.with(|cell| {
+        cell.set(WorkerRef {
+            core: std::ptr::null(),
+            ..current
+        })
+    });
+    // SAFETY: a movable core is the `run` frame's leaked box (invariant 4), alive until
+    // that frame frees it, which it does only while it holds it; the `run` frame is alive
+    // (the caller is inside one of its polls) and CURRENT_WORKER no longer holds it.
+    let core = unsafe { Box::from_raw(current.core.cast_mut()) };
+    // SAFETY: a non-null `shared` points at the `run` frame's Arc (invariant 2).
+    let shared = unsafe { &*current.shared }.clone();
+    Some((shared, core))
+}
+
+/// Gives back a core taken by [`take_core`] on this thread during the same poll, before
+/// any other thread ran it: the `run` frame continues with it.
+pub(crate) fn restore_core(core: Box<Core>) {
+    CURRENT_WORKER.with(|cell| {
+        let current = cell.get();
+        debug_assert!(current.movable && current.core.is_null());
+        cell.set(WorkerRef {
+            core: Box::into_raw(core),
+            ..current
+        })
+    });
+}
+
+/// The scheduler this thread runs a core of (a worker thread, or a `current_thread`
+/// `block_on`), also while `block_in_place` has handed the core away.
+pub(crate) fn worker_scheduler() -> Option<Arc<SchedulerShared>> {
+    let current = CURRENT_WORKER.try_with(Cell::get).ok()?;
+    if current.shared.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null `shared` points at a live frame's Arc (invariant 2).
+    Some(unsafe { &*current.shared }.clone())
 }
 
 /// Wakes the `block_on` thread of a `current_thread` runtime, or of a multi-thread one.

@@ -175,4 +175,72 @@ impl<'a> Builder<'a> {
     {
         Ok(handle.spawn_blocking_named(f, self.task_name()))
     }
+
+    /// Spawns a `!Send` task on the [`LocalSet`](super::LocalSet) this thread runs, as
+    /// [`spawn_local`](super::spawn_local) does.
+    ///
+    /// # Errors
+    ///
+    /// None today (tokio's signature).
+    ///
+    /// # Panics
+    ///
+    /// Outside a `LocalSet`, like [`spawn_local`](super::spawn_local).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Builder::new_current_thread().build().unwrap();
+    /// let out = ctxrt::task::LocalSet::new().block_on(&rt, async {
+    ///     let task = ctxrt::task::Builder::new().name("local").spawn_local(async {
+    ///         std::rc::Rc::new(2)
+    ///     });
+    ///     let task = task.unwrap();
+    ///     assert_eq!(task.name(), Some("local"));
+    ///     task.await.unwrap()
+    /// });
+    /// assert_eq!(*out, 2);
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> io::Result<JoinHandle<F::Output>>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        Ok(super::local::spawn_local_named(future, self.task_name()))
+    }
+
+    /// Spawns a `!Send` task onto `local_set`, as
+    /// [`LocalSet::spawn_local`](super::LocalSet::spawn_local) does.
+    ///
+    /// # Errors
+    ///
+    /// None today (tokio's signature).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Builder::new_current_thread().build().unwrap();
+    /// let local = ctxrt::task::LocalSet::new();
+    /// let task = ctxrt::task::Builder::new()
+    ///     .name("on-set")
+    ///     .spawn_local_on(async { 6 }, &local)
+    ///     .unwrap();
+    /// assert_eq!(local.block_on(&rt, task).unwrap(), 6);
+    /// ```
+    pub fn spawn_local_on<F>(
+        self,
+        future: F,
+        local_set: &super::LocalSet,
+    ) -> io::Result<JoinHandle<F::Output>>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        Ok(super::local::spawn_on_set(
+            local_set,
+            future,
+            self.task_name(),
+        ))
+    }
 }

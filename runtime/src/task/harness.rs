@@ -13,16 +13,18 @@ use std::task::{self, Poll, Waker};
 use ctxrt_context::Context;
 
 use super::coop;
-use super::raw::{Cell, Header, Notified, RawTask, Stage, Vtable};
+use super::local::LocalShared;
+use super::raw::{Cell, Header, LocalCell, Notified, Owner, RawTask, Stage, Vtable};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::{self, waker_ref};
 use super::JoinError;
+use crate::sync::Arc;
 
 /// The vtable for futures of type `F`.
 pub(crate) fn vtable<F>() -> &'static Vtable
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
 {
     &Vtable {
         run: run::<F>,
@@ -30,6 +32,23 @@ where
         try_read_output: try_read_output::<F>,
         drop_join_handle: drop_join_handle::<F>,
         dealloc: dealloc::<F>,
+        local_set: None,
+    }
+}
+
+/// The vtable for `LocalSet` tasks of type `F`, whose allocation is a `LocalCell<F>`.
+pub(crate) fn local_vtable<F>() -> &'static Vtable
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    &Vtable {
+        run: run::<F>,
+        shutdown: shutdown::<F>,
+        try_read_output: try_read_output::<F>,
+        drop_join_handle: drop_join_handle::<F>,
+        dealloc: dealloc_local::<F>,
+        local_set: Some(local_set::<F>),
     }
 }
 
@@ -114,8 +133,9 @@ fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()
                 cell,
                 Stage::Finished(Err(JoinError::panic(cell.header.id, payload))),
             );
-            let scheduler = &cell.header.scheduler;
-            if scheduler.shuts_down_on_panic() {
+            // `LocalSet` tasks (no scheduler) do not shut a runtime down.
+            let scheduler = cell.header.scheduler.as_ref();
+            if let Some(scheduler) = scheduler.filter(|s| s.shuts_down_on_panic()) {
                 // `UnhandledPanic::ShutdownRuntime`; its drops' panics must not unwind here.
                 caught(|| scheduler.shutdown_after_panic());
             }
@@ -211,7 +231,9 @@ fn set_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) {
 fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
     let state = &cell.header.state;
     // `Builder::on_task_terminate`, before anyone can see the task finished.
-    cell.header.scheduler.task_terminated(cell.header.id);
+    if let Some(scheduler) = &cell.header.scheduler {
+        scheduler.task_terminated(cell.header.id);
+    }
     let detached = !state.load().is_join_interested();
     if detached {
         // Detached (JOIN_INTEREST never comes back): nobody will read the output, so it is
@@ -257,7 +279,10 @@ fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
             caught(|| drop_join_waker(cell));
         }
     }
-    let released_from_list = cell.header.scheduler.owned.remove(raw);
+    let released_from_list = match raw.owner() {
+        Owner::Runtime(scheduler) => scheduler.owned.remove(raw),
+        Owner::Local(local) => local.owned.remove(raw),
+    };
     let refs = 1 + usize::from(released_from_list);
     if cell.header.state.transition_to_terminal(refs) {
         // SAFETY: those were the last references.
@@ -359,6 +384,25 @@ fn drop_join_waker<F: Future>(cell: &Cell<F>) {
         unsafe { (*slot).take() }
     });
     drop(waker);
+}
+
+/// A `LocalSet` task's set.
+///
+/// # Safety
+///
+/// `ptr` must come from `RawTask::new_local::<F>` (a `LocalCell<F>`, with its whole
+/// provenance) and the caller must hold a reference (rule 2).
+unsafe fn local_set<F: Future>(ptr: NonNull<Header>) -> NonNull<Arc<LocalShared>> {
+    let cell = ptr.cast::<LocalCell<F>>().as_ptr();
+    // SAFETY: the allocation is a live `LocalCell<F>` (caller's contract); the field is
+    // only addressed here, not read.
+    unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*cell).local)) }
+}
+
+unsafe fn dealloc_local<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: no references remain, so this is the only access; the pointer came from
+    // `Box::leak` of a `Box<LocalCell<F>>` in RawTask::new_local (its vtable is this one).
+    drop(unsafe { Box::from_raw(ptr.cast::<LocalCell<F>>().as_ptr()) });
 }
 
 unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {

@@ -190,6 +190,55 @@ impl<T> JoinSet<T> {
         self.insert(handle.spawn(future))
     }
 
+    /// Spawns a `!Send` task on the [`LocalSet`](super::LocalSet) this thread runs (like
+    /// [`spawn_local`](super::spawn_local)) and adds it to the set.
+    ///
+    /// # Panics
+    ///
+    /// Outside a `LocalSet`, like [`spawn_local`](super::spawn_local).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let rt = ctxrt::runtime::Builder::new_current_thread().build().unwrap();
+    /// ctxrt::task::LocalSet::new().block_on(&rt, async {
+    ///     let mut set = ctxrt::task::JoinSet::new();
+    ///     set.spawn_local(async { Rc::new(3) });
+    ///     assert_eq!(*set.join_next().await.unwrap().unwrap(), 3);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+        T: 'static,
+    {
+        self.insert(super::spawn_local(future))
+    }
+
+    /// Spawns a `!Send` task onto `local_set` (like
+    /// [`LocalSet::spawn_local`](super::LocalSet::spawn_local)) and adds it to the set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = ctxrt::runtime::Builder::new_current_thread().build().unwrap();
+    /// let local = ctxrt::task::LocalSet::new();
+    /// let mut set = ctxrt::task::JoinSet::new();
+    /// set.spawn_local_on(async { std::rc::Rc::new(5) }, &local);
+    /// let out = local.block_on(&rt, set.join_next()).unwrap().unwrap();
+    /// assert_eq!(*out, 5);
+    /// ```
+    pub fn spawn_local_on<F>(&mut self, future: F, local_set: &super::LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+        T: 'static,
+    {
+        self.insert(super::local::spawn_on_set(local_set, future, None))
+    }
+
     /// Runs `f` on the current runtime's blocking pool (like [`crate::spawn_blocking`])
     /// and adds the job to the set.
     ///

@@ -54,6 +54,13 @@
 //!    their inner future structurally: it is reached only through `Pin::map_unchecked_mut`
 //!    in their `poll`, never moved out and never exposed by `&mut`, and they have no
 //!    `Drop` impl that could move it.
+//! 7. A `LocalSet` task (`Owner::Local`, `local.rs`), whose future and output need not be
+//!    `Send`, is spawned, polled and cancelled only on its set's thread, and its future
+//!    and context are dropped there: only `&LocalSet` or that thread's current set reach
+//!    its queue's consumer end and its owned list, and a task leaves the list only once
+//!    its future is gone. Its other references (queue entries, wakers, a `Send`
+//!    JoinHandle or AbortHandle) may be dropped anywhere: by then they free nothing
+//!    `!Send`.
 
 use std::fmt;
 use std::future::Future;
@@ -61,6 +68,7 @@ use std::future::Future;
 use ctxrt_context::Context;
 
 mod abort;
+mod block_in_place;
 mod builder;
 pub(crate) mod coop;
 mod error;
@@ -68,6 +76,7 @@ mod harness;
 mod id;
 mod join;
 mod join_set;
+pub(crate) mod local;
 pub(crate) mod raw;
 pub(crate) mod state;
 pub(crate) mod waker;
@@ -75,12 +84,14 @@ pub(crate) use waker::signal_waker;
 mod yield_now;
 
 pub use abort::AbortHandle;
+pub use block_in_place::block_in_place;
 pub use builder::Builder;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::{id, try_id};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
+pub use local::{spawn_local, LocalEnterGuard, LocalSet, RunUntil};
 pub use yield_now::yield_now;
 
 pub use crate::span::without_span_inheritance;

@@ -18,6 +18,7 @@ use super::{Id, JoinError};
 use crate::scheduler::owned::Links;
 use crate::scheduler::SchedulerShared;
 use crate::sync::{Arc, UnsafeCell};
+use crate::task::local::LocalShared;
 
 /// The type-independent part of a task, at offset 0 of its cell.
 pub(crate) struct Header {
@@ -30,10 +31,27 @@ pub(crate) struct Header {
     /// The name given by `task::Builder::name`, if any: one thin pointer, so unnamed
     /// tasks pay 8 bytes. Immutable after spawn.
     pub(crate) name: Option<Box<TaskName>>,
-    /// Where wakes re-queue the task. Immutable after spawn.
-    pub(crate) scheduler: Arc<SchedulerShared>,
+    /// Where wakes re-queue the task and whose owned list holds it; `None` for a
+    /// `LocalSet` task, whose set is found through the vtable ([`RawTask::owner`]).
+    /// Immutable after spawn.
+    pub(crate) scheduler: Option<Arc<SchedulerShared>>,
     /// The owned-task list's links (rule 5 in `task/mod.rs`).
     pub(crate) links: UnsafeCell<Links>,
+}
+
+/// Who runs a task: a runtime's scheduler, or a `LocalSet` (`task/local.rs`) whose
+/// thread alone polls and drops it (rule 7 in `task/mod.rs`).
+pub(crate) enum Owner<'a> {
+    Runtime(&'a Arc<SchedulerShared>),
+    Local(&'a Arc<LocalShared>),
+}
+
+/// A `LocalSet` task's allocation: the common cell (header at offset 0), then its set.
+/// Kept out of `Header` so a runtime's tasks do not pay for it.
+#[repr(C)]
+pub(crate) struct LocalCell<F: Future> {
+    pub(crate) cell: Cell<F>,
+    pub(crate) local: Arc<LocalShared>,
 }
 
 /// A task's name (`task::Builder::name`), boxed behind one thin pointer in the header.
@@ -75,7 +93,12 @@ pub(crate) struct Vtable {
     pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
     /// Frees the cell.
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    /// A `LocalSet` task's set (a `LocalCell`'s `local`); `None` for a runtime's task.
+    pub(crate) local_set: Option<LocalSetFn>,
 }
+
+/// Finds a `LocalSet` task's set from its header pointer (`Vtable::local_set`).
+pub(crate) type LocalSetFn = unsafe fn(NonNull<Header>) -> NonNull<Arc<LocalShared>>;
 
 /// An untyped pointer to a task; owns nothing by itself.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -97,7 +120,49 @@ impl RawTask {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let cell = Box::new(Cell {
+        let cell = Box::new(Self::cell(future, context, Some(scheduler), id, name, refs));
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        RawTask { ptr }
+    }
+
+    /// Allocates a `LocalSet` task (`task/local.rs`), which need not be `Send`.
+    ///
+    /// # Safety
+    ///
+    /// The caller upholds rule 7 in `task/mod.rs`: the task is spawned on the `LocalSet`'s
+    /// thread, and only that thread polls it and drops its future and its context.
+    pub(crate) unsafe fn new_local<F>(
+        future: F,
+        context: Context,
+        local: Arc<LocalShared>,
+        id: Id,
+        name: Option<Box<TaskName>>,
+        refs: usize,
+    ) -> RawTask
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let mut cell = Self::cell(future, context, None, id, name, refs);
+        cell.header.vtable = harness::local_vtable::<F>();
+        let cell = Box::new(LocalCell { cell, local });
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        RawTask { ptr }
+    }
+
+    fn cell<F>(
+        future: F,
+        context: Context,
+        scheduler: Option<Arc<SchedulerShared>>,
+        id: Id,
+        name: Option<Box<TaskName>>,
+        refs: usize,
+    ) -> Cell<F>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        Cell {
             header: Header {
                 state: State::new(refs),
                 vtable: harness::vtable::<F>(),
@@ -110,9 +175,23 @@ impl RawTask {
             context: UnsafeCell::new(crate::span::capture(context)),
             join_waker: UnsafeCell::new(None),
             stage: UnsafeCell::new(Stage::Running(future)),
-        });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
-        RawTask { ptr }
+        }
+    }
+
+    /// Who runs this task. Valid while the caller holds a reference (rule 2).
+    pub(crate) fn owner(&self) -> Owner<'_> {
+        let header = self.header();
+        match (&header.scheduler, header.vtable.local_set) {
+            (Some(scheduler), _) => Owner::Runtime(scheduler),
+            (None, Some(local_set)) => {
+                // SAFETY: a task without a scheduler was made by `new_local` as a
+                // `LocalCell`, whose vtable's `local_set` reads it through this pointer
+                // (which has the whole allocation's provenance); the caller's reference
+                // keeps it alive (rule 2) and the field is immutable.
+                Owner::Local(unsafe { local_set(self.ptr).as_ref() })
+            }
+            (None, None) => unreachable!("a task with neither a scheduler nor a LocalSet"),
+        }
     }
 
     /// Rebuilds a handle from a header pointer (a waker's data pointer).
@@ -180,9 +259,11 @@ pub(crate) struct Notified {
     raw: RawTask,
 }
 
-// SAFETY: a task's future and output are `Send` (bounds on every spawn function), and all
-// shared fields are accessed under the rules in task/mod.rs, so a queued task may be run or
-// dropped on any thread.
+// SAFETY: a runtime task's future and output are `Send` (bounds on every spawn function),
+// and all shared fields are accessed under the rules in task/mod.rs, so a queued task may
+// be run or dropped on any thread. A `LocalSet` task's entry may be queued or dropped on
+// any thread, but run only on its set's thread, and its future and context are dropped
+// there before its last reference can go elsewhere (rule 7).
 unsafe impl Send for Notified {}
 
 impl Notified {
