@@ -17,6 +17,8 @@
 
 use ctxrt::runtime::{Builder, Runtime};
 
+pub mod http;
+
 /// A multi-thread runtime with 2 workers and the I/O and time drivers (the benchmarks' and the configuration).
 ///
 /// # Panics
