@@ -58,6 +58,48 @@ pub fn current_thread() -> Runtime {
         .expect("current-thread runtime")
 }
 
+/// A runtime builder of the flavour a `flag:` test of [`on_both_flavors!`] is given:
+/// `current_thread`, or multi-thread with 2 workers; no drivers enabled, for the test to
+/// configure further.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt_tests::builder(false).max_blocking_threads(1).build().unwrap();
+/// assert_eq!(rt.block_on(async { 5 }), 5);
+/// ```
+pub fn builder(current_thread: bool) -> Builder {
+    if current_thread {
+        Builder::new_current_thread()
+    } else {
+        let mut builder = Builder::new_multi_thread();
+        builder.worker_threads(2);
+        builder
+    }
+}
+
+/// The message of a caught panic, whether it was raised with a literal or a format string.
+///
+/// # Panics
+///
+/// If the payload is neither a `&str` nor a `String`.
+///
+/// # Examples
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+/// assert_eq!(ctxrt_tests::panic_message(&*payload), "boom 1");
+/// ```
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        panic!("panic payload is neither &str nor String")
+    }
+}
+
 /// Declares, for each named `fn(Runtime)`, a `#[test]` in module `multi_thread` and one in
 /// module `current_thread` that call it with a fresh runtime of that flavour. With a
 /// leading `flag:`, each named `fn(bool)` builds its own runtime and is passed whether it

@@ -11,20 +11,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ctxrt::runtime::{Builder, Runtime};
-use ctxrt_tests::on_both_flavors;
+use ctxrt_tests::{on_both_flavors, panic_message};
 
 on_both_flavors!(
     dropping_another_runtime_inside_block_on_panics_with_guidance,
     dropping_a_runtime_from_its_own_task_stops_it,
 );
-
-fn message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
 
 fn dropping_another_runtime_inside_block_on_panics_with_guidance(rt: Runtime) {
     let stopped = Arc::new(AtomicUsize::new(0));
@@ -38,7 +30,7 @@ fn dropping_another_runtime_inside_block_on_panics_with_guidance(rt: Runtime) {
         .unwrap();
     let pending = other.spawn(std::future::pending::<()>());
     let result = rt.block_on(async move { catch_unwind(AssertUnwindSafe(move || drop(other))) });
-    let text = message(result.expect_err("dropping a runtime in async code panics"));
+    let text = panic_message(&*result.expect_err("dropping a runtime in async code panics"));
     assert!(text.contains("asynchronous context"), "{text}");
     assert!(text.contains("spawn_blocking"), "{text}");
     // It was shut down all the same: its task cancelled, its workers gone.
