@@ -100,6 +100,75 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Adds one to its counter when dropped: tests count how often a future, an output or a
+/// context binding was dropped.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// let drops = Arc::new(AtomicUsize::new(0));
+/// drop(ctxrt_tests::DropCounter(drops.clone()));
+/// assert_eq!(drops.load(Ordering::SeqCst), 1);
+/// ```
+pub struct DropCounter(pub std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Yields (inside a task or `block_on`) until `cond` holds.
+///
+/// # Panics
+///
+/// After 10 s, naming `what`, so a condition that never comes fails instead of hanging.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt_tests::multi_thread();
+/// let task = rt.spawn(async {});
+/// rt.block_on(ctxrt_tests::wait_until("the task finishes", || task.is_finished()));
+/// ```
+pub async fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        ctxrt::task::yield_now().await;
+    }
+}
+
+/// Sleeps (on a plain thread) in 1 ms steps until `cond` holds.
+///
+/// # Panics
+///
+/// After 10 s, naming `what`, so a condition that never comes fails instead of hanging.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt_tests::multi_thread();
+/// let task = rt.spawn(async {});
+/// ctxrt_tests::wait_until_blocking("the task finishes", || task.is_finished());
+/// ```
+pub fn wait_until_blocking(what: &str, cond: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// Declares, for each named `fn(Runtime)`, a `#[test]` in module `multi_thread` and one in
 /// module `current_thread` that call it with a fresh runtime of that flavour. With a
 /// leading `flag:`, each named `fn(bool)` builds its own runtime and is passed whether it
