@@ -1,6 +1,9 @@
 //! Integration tests for ctxrt live in `tests/`, one behaviour per file. This library holds
 //! what many of them share: the two runtimes every flavour-sensitive behaviour is checked
-//! on, and [`on_both_flavors!`], which runs a test function on each.
+//! on ([`multi_thread`], [`current_thread`], [`builder`]) and [`on_both_flavors!`], which
+//! runs a test function on each; bounded waiting ([`within`], [`wait_until`],
+//! [`wait_until_blocking`]); small probes ([`DropCounter`], [`panic_message`], the log
+//! buffer [`Captured`]); and [`http`], the suite both HTTP example servers are run through.
 //!
 //! # Examples
 //!
@@ -166,6 +169,62 @@ pub fn wait_until_blocking(what: &str, cond: impl Fn() -> bool) {
             "timed out waiting until {what}"
         );
         std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// A `tracing_subscriber` writer (`MakeWriter`) appending every line to a shared buffer,
+/// for tests that check what a subscriber printed.
+///
+/// # Examples
+///
+/// ```
+/// let out = ctxrt_tests::Captured::default();
+/// let subscriber = tracing_subscriber::fmt().with_writer(out.clone()).without_time().finish();
+/// tracing::subscriber::with_default(subscriber, || tracing::info!("hello"));
+/// assert!(out.lines()[0].ends_with("hello"));
+/// ```
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// What was written so far, line by line.
+    ///
+    /// # Panics
+    ///
+    /// If the output is not UTF-8.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let mut out = ctxrt_tests::Captured::default();
+    /// out.write_all(b"a\nb\n").unwrap();
+    /// assert_eq!(out.lines(), ["a", "b"]);
+    /// ```
+    pub fn lines(&self) -> Vec<String> {
+        let bytes = self.0.lock().unwrap();
+        String::from_utf8(bytes.clone())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
     }
 }
 

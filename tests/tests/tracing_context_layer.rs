@@ -3,51 +3,16 @@
 //! running concurrently each carry their own `request_id` and `tenant`, and vars not
 //! declared `.logged()` never appear.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use ctxrt::context::tracing::ContextLayer;
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use ctxrt::ContextVar;
-use tracing_subscriber::fmt::MakeWriter;
+use ctxrt_tests::Captured;
 use tracing_subscriber::layer::SubscriberExt;
 
 static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id").logged();
 static TENANT: ContextVar<&'static str> = ContextVar::new("tenant").logged();
 static ATTEMPT: ContextVar<u32> = ContextVar::new("attempt").logged();
 static API_KEY: ContextVar<String> = ContextVar::new("api_key");
-
-/// A `MakeWriter` appending to a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn lines(&self) -> Vec<String> {
-        let bytes = self.0.lock().unwrap();
-        String::from_utf8(bytes.clone())
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 /// Two requests, interleaved at every step by `yield_now`; each logs three lines, the
 /// second from a spawned child task, the third from a blocking job.
@@ -79,14 +44,7 @@ async fn two_requests() {
 
 /// A runtime whose every thread (workers, blocking pool, this one) logs to `dispatch`.
 fn runtime_with(current_thread: bool, dispatch: tracing::Dispatch) -> Runtime {
-    let mut builder = if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut b = Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    };
-    builder
+    ctxrt_tests::builder(current_thread)
         .on_thread_start(move || {
             // The guard lives as long as the thread: the thread logs here until it exits.
             std::mem::forget(tracing::dispatcher::set_default(&dispatch));

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use tracing::field::{Field, Visit};
 use tracing::{info, info_span, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -83,14 +83,7 @@ impl Capture {
 
 /// A runtime whose threads all report to `dispatch`.
 fn runtime_with(current_thread: bool, dispatch: tracing::Dispatch) -> Runtime {
-    let mut builder = if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut b = Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    };
-    builder
+    ctxrt_tests::builder(current_thread)
         .on_thread_start(move || {
             std::mem::forget(tracing::dispatcher::set_default(&dispatch));
         })
