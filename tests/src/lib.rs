@@ -3,7 +3,7 @@
 //! on ([`multi_thread`], [`current_thread`], [`builder`]) and [`on_both_flavors!`], which
 //! runs a test function on each; bounded waiting ([`within`], [`wait_until`],
 //! [`wait_until_blocking`]); small probes ([`DropCounter`], [`panic_message`], the log
-//! buffer [`Captured`]); and [`http`], the suite both HTTP example servers are run through.
+//! buffer [`Captured`], [`runtime_logging_to`]); and [`http`], the suite both HTTP example servers are run through.
 //!
 //! # Examples
 //!
@@ -226,6 +226,34 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     fn make_writer(&'a self) -> Captured {
         self.clone()
     }
+}
+
+/// A runtime of the [`builder`] flavour whose every thread (workers, blocking pool)
+/// reports `tracing` events to `dispatch`: the guard is kept for the thread's life.
+///
+/// # Panics
+///
+/// If the runtime cannot be built.
+///
+/// # Examples
+///
+/// ```
+/// let out = ctxrt_tests::Captured::default();
+/// let dispatch = tracing::Dispatch::new(
+///     tracing_subscriber::fmt().with_writer(out.clone()).without_time().finish(),
+/// );
+/// let rt = ctxrt_tests::runtime_logging_to(false, dispatch);
+/// rt.block_on(async { ctxrt::spawn(async { tracing::info!("from a worker") }).await.unwrap() });
+/// assert!(out.lines()[0].ends_with("from a worker"));
+/// ```
+pub fn runtime_logging_to(current_thread: bool, dispatch: tracing::Dispatch) -> Runtime {
+    builder(current_thread)
+        .on_thread_start(move || {
+            // The guard lives as long as the thread: the thread logs here until it exits.
+            std::mem::forget(tracing::dispatcher::set_default(&dispatch));
+        })
+        .build()
+        .expect("runtime")
 }
 
 /// Declares, for each named `fn(Runtime)`, a `#[test]` in module `multi_thread` and one in

@@ -4,7 +4,6 @@
 //! declared `.logged()` never appear.
 
 use ctxrt::context::tracing::ContextLayer;
-use ctxrt::runtime::Runtime;
 use ctxrt::ContextVar;
 use ctxrt_tests::Captured;
 use tracing_subscriber::layer::SubscriberExt;
@@ -42,17 +41,6 @@ async fn two_requests() {
     tracing::info!("idle");
 }
 
-/// A runtime whose every thread (workers, blocking pool, this one) logs to `dispatch`.
-fn runtime_with(current_thread: bool, dispatch: tracing::Dispatch) -> Runtime {
-    ctxrt_tests::builder(current_thread)
-        .on_thread_start(move || {
-            // The guard lives as long as the thread: the thread logs here until it exits.
-            std::mem::forget(tracing::dispatcher::set_default(&dispatch));
-        })
-        .build()
-        .unwrap()
-}
-
 /// The two "stored" lines: logged by `spawn_blocking` jobs, which may run on two pool
 /// threads in either order even on a current_thread runtime.
 const BLOCKING_LINES: std::ops::Range<usize> = 4..6;
@@ -78,7 +66,7 @@ fn plain_lines_carry_their_own_ids(current_thread: bool) {
         .with_writer(out.clone());
     let dispatch =
         tracing::Dispatch::new(tracing_subscriber::registry().with(ContextLayer::new(fmt)));
-    let rt = runtime_with(current_thread, dispatch.clone());
+    let rt = ctxrt_tests::runtime_logging_to(current_thread, dispatch.clone());
     tracing::dispatcher::with_default(&dispatch, || rt.block_on(two_requests()));
     drop(rt);
     let lines = out.lines();
@@ -112,7 +100,7 @@ fn json_lines_carry_their_own_ids(current_thread: bool) {
         .with_writer(out.clone());
     let dispatch =
         tracing::Dispatch::new(tracing_subscriber::registry().with(ContextLayer::new(fmt)));
-    let rt = runtime_with(current_thread, dispatch.clone());
+    let rt = ctxrt_tests::runtime_logging_to(current_thread, dispatch.clone());
     tracing::dispatcher::with_default(&dispatch, || rt.block_on(two_requests()));
     drop(rt);
     let mut lines: Vec<serde_json::Value> = out

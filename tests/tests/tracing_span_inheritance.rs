@@ -81,20 +81,10 @@ impl Capture {
     }
 }
 
-/// A runtime whose threads all report to `dispatch`.
-fn runtime_with(current_thread: bool, dispatch: tracing::Dispatch) -> Runtime {
-    ctxrt_tests::builder(current_thread)
-        .on_thread_start(move || {
-            std::mem::forget(tracing::dispatcher::set_default(&dispatch));
-        })
-        .build()
-        .unwrap()
-}
-
 fn with_capture(current_thread: bool, body: impl FnOnce(&Runtime)) -> Capture {
     let capture = Capture::default();
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(capture.clone()));
-    let rt = runtime_with(current_thread, dispatch.clone());
+    let rt = ctxrt_tests::runtime_logging_to(current_thread, dispatch.clone());
     tracing::dispatcher::with_default(&dispatch, || body(&rt));
     drop(rt);
     capture
