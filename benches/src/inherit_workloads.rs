@@ -149,8 +149,9 @@ fn run_parent<R: BenchRuntime>(
     elapsed
 }
 
-/// Times `iters` rounds of `round` after [`WARM_UP`] untimed ones (rule 4).
-async fn time_rounds<F: Future>(iters: u64, mut round: impl FnMut() -> F) -> Duration {
+/// Times `iters` rounds of `round` after [`WARM_UP`] untimed ones (rule 4); the tracing
+/// rows time theirs the same way.
+pub(crate) async fn time_rounds<F: Future>(iters: u64, mut round: impl FnMut() -> F) -> Duration {
     for _ in 0..WARM_UP {
         round().await;
     }

@@ -27,11 +27,9 @@ use tracing::{info, info_span, Span};
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::bench_runtime::BenchRuntime;
+use crate::inherit_workloads::time_rounds;
 use crate::runtime_workloads::WORKERS;
 use crate::workload::{Contender, Measurement, Workload};
-
-/// Untimed rounds before the clock starts.
-const WARM_UP: u64 = 256;
 
 static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id").logged();
 static TENANT: ContextVar<&'static str> = ContextVar::new("tenant").logged();
@@ -86,18 +84,6 @@ fn run_parent<R: BenchRuntime>(
     let elapsed = rt.block_on(async { rt.spawn_on(parent).await.unwrap() });
     drop(rt);
     elapsed
-}
-
-/// Times `iters` rounds after [`WARM_UP`] untimed ones.
-async fn time_rounds<F: Future>(iters: u64, mut round: impl FnMut() -> F) -> Duration {
-    for _ in 0..WARM_UP {
-        round().await;
-    }
-    let start = Instant::now();
-    for _ in 0..iters {
-        round().await;
-    }
-    start.elapsed()
 }
 
 /// ctxrt: a parent spawned inside `request` spawns children that inherit it.

@@ -1,6 +1,7 @@
 //! What the models share (`cfg(loom)` only): [`check`], which runs a model and reports
 //! how many interleavings loom explored; [`Tracked`], a value that counts its drops; and
-//! [`drive`], which runs a `ModelScheduler`'s workers on the model's threads.
+//! [`drive`], which runs a `ModelScheduler`'s workers on the model's threads; [`CountWakes`],
+//! a waker that counts its wakes.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -294,5 +295,15 @@ pub fn drain(workers: &[ModelWorker]) {
         if !ran {
             return;
         }
+    }
+}
+
+/// A waker (a std `Arc`, as `Waker::from` wants) that counts how often it was woken; the
+/// I/O and timer models check "woken at most once" / "woken or saw the event" with it.
+pub struct CountWakes(pub AtomicUsize);
+
+impl std::task::Wake for CountWakes {
+    fn wake(self: StdArc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
     }
 }

@@ -11,21 +11,13 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Waker};
 
 use ctxrt::loom_internals::ModelReadiness;
-use ctxrt_loom_tests::check;
+use ctxrt_loom_tests::{check, CountWakes};
 use loom::sync::atomic::{AtomicBool, Ordering as LoomOrdering};
 use loom::sync::Arc;
 use loom::thread;
-
-struct CountWakes(AtomicUsize);
-
-impl Wake for CountWakes {
-    fn wake(self: StdArc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 #[test]
 fn an_event_between_would_block_and_registration_is_not_lost() {

@@ -42,6 +42,16 @@ fn spawn_counted(rt: &Runtime, counters: &Counters) -> JoinHandle<Tracked> {
     spawner.run(|| rt.spawn(future))
 }
 
+/// A 1-worker runtime running the counted task.
+fn start(counters: &Counters) -> (Runtime, JoinHandle<Tracked>) {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let handle = spawn_counted(&rt, counters);
+    (rt, handle)
+}
+
 /// Shuts the runtime down and checks every counter.
 fn finish(rt: Runtime, counters: &Counters) {
     drop(rt);
@@ -60,11 +70,7 @@ fn finish(rt: Runtime, counters: &Counters) {
 fn dropping_the_handle_while_the_task_completes() {
     check_deep("scheduler_join_handle::dropped", 3, || {
         let counters = Counters::default();
-        let rt = Builder::new_multi_thread()
-            .worker_threads(1)
-            .build()
-            .unwrap();
-        let handle = spawn_counted(&rt, &counters);
+        let (rt, handle) = start(&counters);
         drop(handle);
         finish(rt, &counters);
     });
@@ -74,11 +80,7 @@ fn dropping_the_handle_while_the_task_completes() {
 fn aborting_the_handle_while_the_task_completes() {
     check_deep("scheduler_join_handle::aborted", 3, || {
         let counters = Counters::default();
-        let rt = Builder::new_multi_thread()
-            .worker_threads(1)
-            .build()
-            .unwrap();
-        let handle = spawn_counted(&rt, &counters);
+        let (rt, handle) = start(&counters);
         handle.abort();
         let result = rt.block_on(handle);
         match &result {
@@ -100,11 +102,7 @@ fn aborting_the_handle_while_the_task_completes() {
 fn awaiting_the_handle_while_the_task_completes() {
     check_deep("scheduler_join_handle::awaited", 3, || {
         let counters = Counters::default();
-        let rt = Builder::new_multi_thread()
-            .worker_threads(1)
-            .build()
-            .unwrap();
-        let handle = spawn_counted(&rt, &counters);
+        let (rt, handle) = start(&counters);
         let output = rt.block_on(handle).expect("nothing cancels the task");
         assert_eq!(counters.output.made(), 1);
         assert_eq!(

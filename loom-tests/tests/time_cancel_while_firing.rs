@@ -4,20 +4,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
-use std::task::{Wake, Waker};
+use std::task::Waker;
 
 use ctxrt::loom_internals::ModelTimers;
-use ctxrt_loom_tests::check;
+use ctxrt_loom_tests::{check, CountWakes};
 use loom::sync::Arc;
 use loom::thread;
-
-struct CountWakes(AtomicUsize);
-
-impl Wake for CountWakes {
-    fn wake(self: StdArc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 #[test]
 fn cancel_racing_fire_wakes_at_most_once_and_frees_once() {

@@ -12,31 +12,44 @@
 //! like `tenant_server`, and on SIGINT/SIGTERM stops accepting, finishes in-flight
 //! requests and exits 0.
 
+use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::get;
 use axum::{Json, Router};
 use ctxrt::http::ContextLayer;
-use ctxrt::hyper::{CtxrtExecutor, CtxrtTimer, FuturesIo};
 use ctxrt::net::TcpListener;
 use ctxrt::ContextVar;
-use futures::future::{select, Either};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use serde_json::{json, Value};
 
-static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id");
-static TENANT: ContextVar<String> = ContextVar::with_default("tenant", || "public".into());
+mod common;
 
+/// The request id, bound by `ContextLayer` from `x-request-id` (generated when absent).
+pub static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id");
+/// The tenant, bound by `ContextLayer` from `x-tenant`; `public` when absent.
+pub static TENANT: ContextVar<String> = ContextVar::with_default("tenant", || "public".into());
+
+/// Where log lines go: stderr unless the server's context binds a sink (tests do). Bound
+/// once around [`serve`], it reaches every request, task and job by inheritance.
+pub static LOG_SINK: ContextVar<LogSink> = ContextVar::new("log_sink");
+
+/// A destination for log lines.
+pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// One log line, with the ids of whatever request's context it runs in.
 fn log(message: &str) {
-    eprintln!(
+    let line = format!(
         "request_id={} tenant={} {message}",
         REQUEST_ID.get().unwrap_or_else(|| "-".into()),
         TENANT.get().unwrap_or_default(),
     );
+    match LOG_SINK.get() {
+        Some(sink) => sink(&line),
+        None => eprintln!("{line}"),
+    }
 }
 
 fn ids() -> Value {
@@ -62,12 +75,18 @@ async fn root() -> Json<Value> {
 }
 
 /// The application: one route, every request in its own context.
-fn app() -> Router {
+pub fn app() -> Router {
     Router::new().route("/", get(root)).layer(
         ContextLayer::new()
             .header("x-request-id", &REQUEST_ID)
             .header("x-tenant", &TENANT),
     )
+}
+
+/// Serves [`app`] on `listener` until `shutdown` resolves, then stops accepting and waits
+/// (up to 10 s) for in-flight requests to finish.
+pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    common::serve(listener, TowerToHyperService::new(app()), shutdown, log).await;
 }
 
 fn parse_addr() -> Result<SocketAddr, String> {
@@ -87,19 +106,6 @@ fn parse_addr() -> Result<SocketAddr, String> {
         .map_err(|err| format!("--addr {addr:?} is not a socket address: {err}"))
 }
 
-fn shutdown_signal() -> futures::channel::oneshot::Receiver<i32> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let (tx, rx) = futures::channel::oneshot::channel();
-    let mut signals =
-        signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).expect("install signal handlers");
-    std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
-            let _ = tx.send(signal);
-        }
-    });
-    rx
-}
-
 #[ctxrt::main]
 async fn main() {
     let addr = parse_addr().unwrap_or_else(|err| {
@@ -116,34 +122,5 @@ async fn main() {
             .local_addr()
             .expect("bound listener has an address")
     );
-    let app = app();
-    let mut builder = auto::Builder::new(CtxrtExecutor::new());
-    builder
-        .http1()
-        .timer(CtxrtTimer::new())
-        .header_read_timeout(Duration::from_secs(5));
-    let graceful = GracefulShutdown::new();
-    let mut signal = shutdown_signal();
-    loop {
-        let accepted = match select(pin!(listener.accept()), &mut signal).await {
-            Either::Left((accepted, _)) => accepted,
-            Either::Right(_) => break,
-        };
-        let Ok((stream, _)) = accepted else {
-            ctxrt::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let conn = builder
-            .serve_connection(
-                FuturesIo::new(stream),
-                TowerToHyperService::new(app.clone()),
-            )
-            .into_owned();
-        let conn = graceful.watch(conn);
-        ctxrt::spawn(async move {
-            let _ = conn.await;
-        });
-    }
-    drop(listener);
-    let _ = ctxrt::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+    serve(listener, common::shutdown_signal("axum_tenant")).await;
 }

@@ -23,24 +23,21 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use ctxrt::http::ContextLayer;
-use ctxrt::hyper::{CtxrtExecutor, CtxrtTimer, FuturesIo};
 use ctxrt::net::TcpListener;
 use ctxrt::ContextVar;
-use futures::future::{select, Either};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use tower::{service_fn, Layer};
+
+mod common;
 
 /// The request id, bound by `ContextLayer` from `x-request-id` (generated when absent).
 pub static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id");
@@ -143,23 +140,6 @@ fn parse_args() -> Result<SocketAddr, String> {
         .map_err(|err| format!("--addr {addr:?} is not a socket address: {err}"))
 }
 
-/// Resolves when SIGINT or SIGTERM arrives (a signal-hook thread forwards it).
-fn shutdown_signal() -> futures::channel::oneshot::Receiver<i32> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let (tx, rx) = futures::channel::oneshot::channel();
-    let mut signals =
-        signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).expect("install signal handlers");
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                let _ = tx.send(signal);
-            }
-        })
-        .expect("spawn the signal thread");
-    rx
-}
-
 /// Serves `listener` until `shutdown` resolves, then stops accepting and waits (up to 10 s)
 /// for in-flight requests to finish.
 pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
@@ -167,48 +147,7 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
         .header("x-request-id", &REQUEST_ID)
         .header("x-tenant", &TENANT)
         .layer(service_fn(handle));
-    let mut builder = auto::Builder::new(CtxrtExecutor::new());
-    builder
-        .http1()
-        .timer(CtxrtTimer::new())
-        .header_read_timeout(Duration::from_secs(5));
-    builder.http2().timer(CtxrtTimer::new());
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = pin!(shutdown);
-
-    loop {
-        let accepted = match select(pin!(listener.accept()), shutdown.as_mut()).await {
-            Either::Left((accepted, _)) => accepted,
-            Either::Right(((), _)) => break,
-        };
-        let (stream, _peer) = match accepted {
-            Ok(conn) => conn,
-            Err(err) => {
-                // Out of file descriptors, a connection reset before accept, ...: the
-                // listener itself is fine; back off briefly and go on.
-                log(&format!("accept failed: {err}"));
-                ctxrt::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let conn = builder
-            .serve_connection(
-                FuturesIo::new(stream),
-                TowerToHyperService::new(service.clone()),
-            )
-            .into_owned();
-        let conn = graceful.watch(conn);
-        ctxrt::spawn(async move {
-            // A client that vanishes or sends garbage ends only its own connection.
-            let _ = conn.await;
-        });
-    }
-    drop(listener);
-    match ctxrt::time::timeout(Duration::from_secs(10), graceful.shutdown()).await {
-        Ok(()) => log("all connections closed"),
-        Err(_) => log("gave up waiting for connections after 10 s"),
-    }
+    common::serve(listener, TowerToHyperService::new(service), shutdown, log).await;
 }
 
 #[ctxrt::main]
@@ -231,13 +170,5 @@ async fn main() {
         .local_addr()
         .expect("bound listener has an address");
     println!("listening on http://{local}");
-    let signal = shutdown_signal();
-    serve(listener, async move {
-        match signal.await {
-            Ok(signal) => eprintln!("tenant_server: signal {signal}: draining in-flight requests"),
-            // The signal thread is gone: serve until killed.
-            Err(_) => std::future::pending().await,
-        }
-    })
-    .await;
+    serve(listener, common::shutdown_signal("tenant_server")).await;
 }

@@ -1,6 +1,9 @@
 //! Integration tests for ctxrt live in `tests/`, one behaviour per file. This library holds
 //! what many of them share: the two runtimes every flavour-sensitive behaviour is checked
-//! on, and [`on_both_flavors!`], which runs a test function on each.
+//! on ([`multi_thread`], [`current_thread`], [`builder`]) and [`on_both_flavors!`], which
+//! runs a test function on each; bounded waiting ([`within`], [`wait_until`],
+//! [`wait_until_blocking`]); small probes ([`DropCounter`], [`panic_message`], the log
+//! buffer [`Captured`], [`runtime_logging_to`]); and [`http`], the suite both HTTP example servers are run through.
 //!
 //! # Examples
 //!
@@ -16,6 +19,8 @@
 //! ```
 
 use ctxrt::runtime::{Builder, Runtime};
+
+pub mod http;
 
 /// A multi-thread runtime with 2 workers and the I/O and time drivers (the benchmarks' and the issue's configuration).
 ///
@@ -54,6 +59,201 @@ pub fn current_thread() -> Runtime {
         .enable_all()
         .build()
         .expect("current-thread runtime")
+}
+
+/// A runtime builder of the flavour a `flag:` test of [`on_both_flavors!`] is given:
+/// `current_thread`, or multi-thread with 2 workers; no drivers enabled, for the test to
+/// configure further.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt_tests::builder(false).max_blocking_threads(1).build().unwrap();
+/// assert_eq!(rt.block_on(async { 5 }), 5);
+/// ```
+pub fn builder(current_thread: bool) -> Builder {
+    if current_thread {
+        Builder::new_current_thread()
+    } else {
+        let mut builder = Builder::new_multi_thread();
+        builder.worker_threads(2);
+        builder
+    }
+}
+
+/// The message of a caught panic, whether it was raised with a literal or a format string.
+///
+/// # Panics
+///
+/// If the payload is neither a `&str` nor a `String`.
+///
+/// # Examples
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+/// assert_eq!(ctxrt_tests::panic_message(&*payload), "boom 1");
+/// ```
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        panic!("panic payload is neither &str nor String")
+    }
+}
+
+/// Adds one to its counter when dropped: tests count how often a future, an output or a
+/// context binding was dropped.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// let drops = Arc::new(AtomicUsize::new(0));
+/// drop(ctxrt_tests::DropCounter(drops.clone()));
+/// assert_eq!(drops.load(Ordering::SeqCst), 1);
+/// ```
+pub struct DropCounter(pub std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Yields (inside a task or `block_on`) until `cond` holds.
+///
+/// # Panics
+///
+/// After 10 s, naming `what`, so a condition that never comes fails instead of hanging.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt_tests::multi_thread();
+/// let task = rt.spawn(async {});
+/// rt.block_on(ctxrt_tests::wait_until("the task finishes", || task.is_finished()));
+/// ```
+pub async fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        ctxrt::task::yield_now().await;
+    }
+}
+
+/// Sleeps (on a plain thread) in 1 ms steps until `cond` holds.
+///
+/// # Panics
+///
+/// After 10 s, naming `what`, so a condition that never comes fails instead of hanging.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt_tests::multi_thread();
+/// let task = rt.spawn(async {});
+/// ctxrt_tests::wait_until_blocking("the task finishes", || task.is_finished());
+/// ```
+pub fn wait_until_blocking(what: &str, cond: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// A `tracing_subscriber` writer (`MakeWriter`) appending every line to a shared buffer,
+/// for tests that check what a subscriber printed.
+///
+/// # Examples
+///
+/// ```
+/// let out = ctxrt_tests::Captured::default();
+/// let subscriber = tracing_subscriber::fmt().with_writer(out.clone()).without_time().finish();
+/// tracing::subscriber::with_default(subscriber, || tracing::info!("hello"));
+/// assert!(out.lines()[0].ends_with("hello"));
+/// ```
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// What was written so far, line by line.
+    ///
+    /// # Panics
+    ///
+    /// If the output is not UTF-8.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let mut out = ctxrt_tests::Captured::default();
+    /// out.write_all(b"a\nb\n").unwrap();
+    /// assert_eq!(out.lines(), ["a", "b"]);
+    /// ```
+    pub fn lines(&self) -> Vec<String> {
+        let bytes = self.0.lock().unwrap();
+        String::from_utf8(bytes.clone())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// A runtime of the [`builder`] flavour whose every thread (workers, blocking pool)
+/// reports `tracing` events to `dispatch`: the guard is kept for the thread's life.
+///
+/// # Panics
+///
+/// If the runtime cannot be built.
+///
+/// # Examples
+///
+/// ```
+/// let out = ctxrt_tests::Captured::default();
+/// let dispatch = tracing::Dispatch::new(
+///     tracing_subscriber::fmt().with_writer(out.clone()).without_time().finish(),
+/// );
+/// let rt = ctxrt_tests::runtime_logging_to(false, dispatch);
+/// rt.block_on(async { ctxrt::spawn(async { tracing::info!("from a worker") }).await.unwrap() });
+/// assert!(out.lines()[0].ends_with("from a worker"));
+/// ```
+pub fn runtime_logging_to(current_thread: bool, dispatch: tracing::Dispatch) -> Runtime {
+    builder(current_thread)
+        .on_thread_start(move || {
+            // The guard lives as long as the thread: the thread logs here until it exits.
+            std::mem::forget(tracing::dispatcher::set_default(&dispatch));
+        })
+        .build()
+        .expect("runtime")
 }
 
 /// Declares, for each named `fn(Runtime)`, a `#[test]` in module `multi_thread` and one in

@@ -6,17 +6,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ctxrt_context::{Context, ContextVar};
-
-/// The message of a caught panic, whether it was raised with a literal or a format string.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        panic!("panic payload is neither &str nor String")
-    }
-}
+use ctxrt_tests::panic_message;
 
 #[test]
 fn scope_restores_no_binding_after_return() {

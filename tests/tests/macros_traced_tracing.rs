@@ -2,33 +2,11 @@
 //! for `OK`, ERROR for `ERR`/`PANIC`, target the fn's module, fields `message` (the fn's
 //! name), `outcome`, `elapsed_us` and the loggable bindings (never the other vars).
 
-use std::sync::{Arc, Mutex};
-
 use ctxrt::ContextVar;
-use tracing_subscriber::fmt::MakeWriter;
+use ctxrt_tests::Captured;
 
 static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id").logged();
 static TOKEN: ContextVar<String> = ContextVar::new("token");
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 #[ctxrt::traced]
 fn divide(a: u32, b: u32) -> Result<u32, String> {

@@ -11,6 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ctxrt::runtime::{Builder, Handle};
+use ctxrt_tests::wait_until_blocking;
 
 /// Whether `name` is `{prefix}-{N}` for a decimal N.
 fn is_numbered(name: &str, prefix: &str) -> bool {
@@ -21,14 +22,6 @@ fn is_numbered(name: &str, prefix: &str) -> bool {
 
 fn thread_name() -> String {
     thread::current().name().unwrap_or("unnamed").to_string()
-}
-
-fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::sleep(Duration::from_millis(1));
-    }
 }
 
 #[test]
@@ -161,7 +154,7 @@ fn idle_pool_threads_retire_after_keep_alive_and_new_ones_start_later() {
         b.await.expect("job");
     });
     assert!(handle.num_blocking_threads() >= 1);
-    wait_until("every idle pool thread retired", || {
+    wait_until_blocking("every idle pool thread retired", || {
         handle.num_blocking_threads() == 0
     });
     assert!(
@@ -172,7 +165,7 @@ fn idle_pool_threads_retire_after_keep_alive_and_new_ones_start_later() {
     // Work after the retirement gets a fresh thread.
     let name = rt.block_on(rt.spawn_blocking(thread_name)).expect("job");
     assert!(is_numbered(&name, "ctxrt-blocking"), "{name}");
-    wait_until("the new thread retired too", || {
+    wait_until_blocking("the new thread retired too", || {
         handle.num_blocking_threads() == 0
     });
     assert_eq!(stops.load(Ordering::SeqCst), stopped + 1);

@@ -12,14 +12,10 @@ use std::time::{Duration, Instant};
 use ctxrt::runtime::{Builder, Runtime};
 
 fn runtime(current_thread: bool) -> Runtime {
-    let mut builder = if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut builder = Builder::new_multi_thread();
-        builder.worker_threads(2);
-        builder
-    };
-    builder.max_blocking_threads(1).build().unwrap()
+    ctxrt_tests::builder(current_thread)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap()
 }
 
 fn queued_jobs_run_before_drop_returns(current_thread: bool) {

@@ -8,17 +8,10 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 
 fn runtime(current_thread: bool) -> Runtime {
-    let mut builder = if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut builder = Builder::new_multi_thread();
-        builder.worker_threads(2);
-        builder
-    };
-    builder
+    ctxrt_tests::builder(current_thread)
         .on_thread_start(|| {
             if thread::current().name().unwrap_or("").contains("blocking") {
                 panic!("on_thread_start failed on a blocking thread");

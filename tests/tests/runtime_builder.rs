@@ -13,14 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use ctxrt::runtime::Builder;
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a text panic message")
-}
+use ctxrt_tests::panic_message;
 
 fn thread_name() -> String {
     thread::current().name().unwrap_or("unnamed").to_string()
@@ -32,7 +25,7 @@ fn zero_worker_threads_panics_naming_the_setting() {
         Builder::new_multi_thread().worker_threads(0);
     })
     .expect_err("worker_threads(0) is rejected");
-    let message = panic_message(payload);
+    let message = panic_message(&*payload);
     assert!(
         message.contains("worker_threads") && message.contains("1 or more"),
         "{message}"
@@ -45,7 +38,7 @@ fn zero_max_blocking_threads_panics_naming_the_setting() {
         Builder::new_multi_thread().max_blocking_threads(0);
     })
     .expect_err("max_blocking_threads(0) is rejected");
-    let message = panic_message(payload);
+    let message = panic_message(&*payload);
     assert!(
         message.contains("max_blocking_threads") && message.contains("1 or more"),
         "{message}"

@@ -8,21 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use ctxrt::task::Id;
-use ctxrt_tests::on_both_flavors;
+use ctxrt_tests::{builder, on_both_flavors};
 
 on_both_flavors!(flag: park_hooks_run_in_pairs, task_hooks_see_every_task_once);
-
-fn builder(current_thread: bool) -> Builder {
-    if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut builder = Builder::new_multi_thread();
-        builder.worker_threads(2);
-        builder
-    }
-}
 
 fn park_hooks_run_in_pairs(current_thread: bool) {
     let parks = Arc::new(AtomicUsize::new(0));

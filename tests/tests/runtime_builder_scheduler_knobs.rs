@@ -87,11 +87,7 @@ fn intervals_are_validated(current_thread: bool) {
         builder(current_thread).global_queue_interval(0);
     }))
     .unwrap_err();
-    let message = err
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| err.downcast_ref::<String>().cloned())
-        .unwrap();
+    let message = ctxrt_tests::panic_message(&*err);
     assert!(message.contains("global_queue_interval"), "{message}");
     assert!(catch_unwind(AssertUnwindSafe(|| {
         builder(current_thread).event_interval(0);

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use ctxrt::runtime::{Builder, Runtime};
 use ctxrt::task::{yield_now, JoinSet};
 use ctxrt::JoinHandle;
+use ctxrt_tests::wait_until;
 
 /// More finished handles than any budget allows awaiting in one poll.
 const HANDLES: usize = 10_000;
@@ -48,14 +49,6 @@ on_one_thread!(
     two_tasks_waking_each_other_do_not_starve_a_third,
     a_yielding_task_keeps_running_while_two_tasks_wake_each_other,
 );
-
-async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        yield_now().await;
-    }
-}
 
 /// Spawns `HANDLES` empty tasks and waits until all have finished.
 async fn finished_handles() -> Vec<JoinHandle<()>> {

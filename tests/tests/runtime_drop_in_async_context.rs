@@ -8,23 +8,15 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ctxrt::runtime::{Builder, Runtime};
-use ctxrt_tests::on_both_flavors;
+use ctxrt_tests::{on_both_flavors, panic_message, wait_until_blocking};
 
 on_both_flavors!(
     dropping_another_runtime_inside_block_on_panics_with_guidance,
     dropping_a_runtime_from_its_own_task_stops_it,
 );
-
-fn message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
 
 fn dropping_another_runtime_inside_block_on_panics_with_guidance(rt: Runtime) {
     let stopped = Arc::new(AtomicUsize::new(0));
@@ -38,15 +30,15 @@ fn dropping_another_runtime_inside_block_on_panics_with_guidance(rt: Runtime) {
         .unwrap();
     let pending = other.spawn(std::future::pending::<()>());
     let result = rt.block_on(async move { catch_unwind(AssertUnwindSafe(move || drop(other))) });
-    let text = message(result.expect_err("dropping a runtime in async code panics"));
+    let text = panic_message(&*result.expect_err("dropping a runtime in async code panics"));
     assert!(text.contains("asynchronous context"), "{text}");
     assert!(text.contains("spawn_blocking"), "{text}");
     // It was shut down all the same: its task cancelled, its workers gone.
-    wait_until("the dropped runtime's task is cancelled", || {
+    wait_until_blocking("the dropped runtime's task is cancelled", || {
         pending.is_finished()
     });
     assert!(rt.block_on(pending).unwrap_err().is_cancelled());
-    wait_until("the dropped runtime's workers exit", || {
+    wait_until_blocking("the dropped runtime's workers exit", || {
         stopped.load(Ordering::SeqCst) == 2
     });
 }
@@ -73,7 +65,7 @@ fn dropping_a_runtime_from_its_own_task_stops_it(rt: Runtime) {
         .expect_err("the drop panicked in the task");
     assert!(err.is_panic(), "{err}");
     // The runtime stopped: its other task is cancelled and new spawns are refused.
-    wait_until("the runtime's other task is cancelled", || {
+    wait_until_blocking("the runtime's other task is cancelled", || {
         sleeper.is_finished()
     });
     let other = Builder::new_current_thread().build().unwrap();
@@ -83,12 +75,4 @@ fn dropping_a_runtime_from_its_own_task_stops_it(rt: Runtime) {
         .unwrap_err()
         .is_cancelled());
     assert!(held.lock().unwrap().is_none());
-}
-
-fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::sleep(Duration::from_millis(1));
-    }
 }

@@ -17,13 +17,9 @@ fn dropping_a_runtime_in_its_own_blocking_job_panics_with_guidance(rt: Runtime) 
     let (done, finished) = mpsc::channel();
     drop(handle.spawn_blocking(move || {
         let result = catch_unwind(AssertUnwindSafe(move || drop(rt)));
-        let message = result.err().map(|payload| {
-            payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default()
-        });
+        let message = result
+            .err()
+            .map(|payload| ctxrt_tests::panic_message(&*payload));
         done.send(message).unwrap();
     }));
     let message = finished

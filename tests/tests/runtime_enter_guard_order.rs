@@ -9,7 +9,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ctxrt::runtime::{Handle, Runtime};
-use ctxrt_tests::{current_thread, multi_thread, on_both_flavors};
+use ctxrt_tests::{current_thread, multi_thread, on_both_flavors, panic_message};
 
 on_both_flavors!(
     a_guard_escaping_block_on_panics_and_the_runtime_still_works,
@@ -17,20 +17,12 @@ on_both_flavors!(
     guards_dropped_in_order_restore_each_runtime,
 );
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a text panic message")
-}
-
 fn a_guard_escaping_block_on_panics_and_the_runtime_still_works(rt: Runtime) {
     let escaped = catch_unwind(AssertUnwindSafe(|| {
         let guard = rt.block_on(async { rt.enter() });
         drop(guard);
     }));
-    let message = panic_message(escaped.expect_err("an escaped EnterGuard must panic"));
+    let message = panic_message(&*escaped.expect_err("an escaped EnterGuard must panic"));
     assert!(message.contains("dropped out of order"), "{message}");
     // The unwind dropped the escaped guard and block_on's own, in order: nothing stale
     // is left current (a leaked guard would also leak the runtime; LSan checks that).
@@ -52,7 +44,7 @@ fn guards_dropped_out_of_order_panic_with_a_message(rt: Runtime) {
     let outer = rt.enter();
     let inner = other.enter();
     let result = catch_unwind(AssertUnwindSafe(move || drop(outer)));
-    let message = panic_message(result.expect_err("dropping the outer guard first panics"));
+    let message = panic_message(&*result.expect_err("dropping the outer guard first panics"));
     assert!(message.contains("reverse order"), "{message}");
     drop(inner);
     // The runtimes still work, from inside and outside.

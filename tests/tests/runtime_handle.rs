@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures_channel::oneshot;
 
 use ctxrt::runtime::{Handle, Runtime};
-use ctxrt_tests::{current_thread, on_both_flavors};
+use ctxrt_tests::{current_thread, on_both_flavors, panic_message};
 
 on_both_flavors!(
     current_and_try_current_work_wherever_a_runtime_is_current,
@@ -24,19 +24,11 @@ on_both_flavors!(
     block_on_inside_block_on_panics_saying_to_await,
 );
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a text panic message")
-}
-
 #[test]
 fn outside_a_runtime_current_panics_and_try_current_is_err() {
     let err = Handle::try_current().expect_err("no runtime here");
     assert!(err.to_string().contains("no ctxrt runtime"), "{err}");
-    let message = panic_message(catch_unwind(Handle::current).expect_err("panics"));
+    let message = panic_message(&*catch_unwind(Handle::current).expect_err("panics"));
     assert!(
         message.contains("Handle::current")
             && message.contains("no ctxrt runtime")
@@ -154,7 +146,7 @@ fn block_on_inside_block_on_panics_saying_to_await(rt: Runtime) {
         rt.block_on(async { other.block_on(async { 1 }) })
     }))
     .expect_err("nested block_on panics");
-    let message = panic_message(payload);
+    let message = panic_message(&*payload);
     assert!(message.contains("`.await`"), "{message}");
     // Both runtimes still work afterwards.
     assert_eq!(

@@ -12,13 +12,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{self, Poll, Wake, Waker};
 use std::thread::{self, Thread};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_channel::oneshot;
 
 use ctxrt::runtime::{Builder, Runtime};
 use ctxrt::task::yield_now;
-use ctxrt_tests::on_both_flavors;
+use ctxrt_tests::{on_both_flavors, wait_until, DropCounter};
 
 on_both_flavors!(
     abort_cancels_a_pending_task_and_drops_its_future,
@@ -31,24 +31,6 @@ on_both_flavors!(
     the_handle_can_be_polled_by_hand,
     the_handle_can_be_awaited_from_a_plain_thread_and_another_runtime,
 );
-
-/// Adds one to its counter when dropped.
-struct DropCounter(Arc<AtomicUsize>);
-
-impl Drop for DropCounter {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// Yields until `cond` holds; fails after a generous deadline.
-async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        yield_now().await;
-    }
-}
 
 /// Wakes a parked thread.
 struct Unpark(Thread);

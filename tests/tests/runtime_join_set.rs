@@ -6,14 +6,13 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
 
 use ctxrt::runtime::Runtime;
 use ctxrt::task::{yield_now, JoinSet};
 use ctxrt::ContextVar;
-use ctxrt_tests::on_both_flavors;
+use ctxrt_tests::{on_both_flavors, wait_until, DropCounter};
 
 static LABEL: ContextVar<&'static str> = ContextVar::new("label");
 
@@ -25,23 +24,6 @@ on_both_flavors!(
     detach_all_lets_the_tasks_run_on,
     insert_takes_a_blocking_jobs_handle,
 );
-
-/// Adds one to its counter when dropped.
-struct DropCounter(Arc<AtomicUsize>);
-
-impl Drop for DropCounter {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        yield_now().await;
-    }
-}
 
 fn join_next_yields_in_completion_order_then_none(rt: Runtime) {
     let order = rt.block_on(async {

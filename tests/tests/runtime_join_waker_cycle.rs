@@ -14,20 +14,13 @@ use std::time::{Duration, Instant};
 
 use futures_channel::oneshot;
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use ctxrt::task::JoinHandle;
 
 /// Builds a runtime that holds `marker` (through its thread-stop hook) until it is freed.
 fn runtime(current_thread: bool, marker: &Arc<()>) -> Runtime {
     let held = marker.clone();
-    let mut builder = if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut builder = Builder::new_multi_thread();
-        builder.worker_threads(2);
-        builder
-    };
-    builder
+    ctxrt_tests::builder(current_thread)
         .on_thread_stop(move || {
             let _ = &held;
         })

@@ -24,7 +24,7 @@ use futures_channel::oneshot;
 use ctxrt::runtime::{Builder, Handle, Runtime};
 use ctxrt::task::{spawn_with_context, yield_now};
 use ctxrt::{Context, ContextVar, JoinHandle};
-use ctxrt_tests::{current_thread, on_both_flavors};
+use ctxrt_tests::{current_thread, on_both_flavors, wait_until, wait_until_blocking, DropCounter};
 
 static GUARD: ContextVar<DropCounter> = ContextVar::new("guard");
 
@@ -35,15 +35,6 @@ on_both_flavors!(
     a_kept_handle_spawns_only_cancelled_work_after_shutdown,
     waking_a_task_after_its_runtime_is_gone_is_harmless,
 );
-
-/// Adds one to its counter when dropped.
-struct DropCounter(Arc<AtomicUsize>);
-
-impl Drop for DropCounter {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 fn counter() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
@@ -60,22 +51,6 @@ fn assert_cancelled<T>(mut handle: JoinHandle<T>, what: &str) {
         Poll::Ready(Err(err)) => assert!(err.is_cancelled(), "{what}: {err}"),
         Poll::Ready(Ok(_)) => panic!("{what}: completed instead of being cancelled"),
         Poll::Pending => panic!("{what}: still pending after the runtime was dropped"),
-    }
-}
-
-async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        yield_now().await;
-    }
-}
-
-fn wait_until_blocking(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::sleep(Duration::from_millis(1));
     }
 }
 

@@ -85,11 +85,7 @@ fn outside_a_runtime_it_panics_with_a_clear_message() {
         drop(spawn_with_context(Context::new(), async {}));
     })
     .expect_err("no runtime here");
-    let message = payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a text panic message");
+    let message = ctxrt_tests::panic_message(&*payload);
     assert!(
         message.contains("no ctxrt runtime") && message.contains("block_on"),
         "unclear message: {message}"

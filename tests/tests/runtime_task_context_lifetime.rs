@@ -6,12 +6,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use ctxrt::runtime::Runtime;
 use ctxrt::task::yield_now;
 use ctxrt::ContextVar;
-use ctxrt_tests::on_both_flavors;
+use ctxrt_tests::{on_both_flavors, wait_until, DropCounter};
 
 static HELD: ContextVar<DropCounter> = ContextVar::new("held");
 static VAR: ContextVar<u32> = ContextVar::new("var");
@@ -24,29 +23,12 @@ on_both_flavors!(
     a_blocking_jobs_bindings_are_released_when_it_ends,
 );
 
-/// Adds one to its counter when dropped.
-struct DropCounter(Arc<AtomicUsize>);
-
-impl Drop for DropCounter {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Records what `VAR` is bound to in the context it is dropped in.
 struct RecordVarOnDrop(Arc<Mutex<Vec<Option<u32>>>>);
 
 impl Drop for RecordVarOnDrop {
     fn drop(&mut self) {
         self.0.lock().expect("lock").push(VAR.get());
-    }
-}
-
-async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        yield_now().await;
     }
 }
 

@@ -76,11 +76,7 @@ fn there_is_no_id_outside_a_task(rt: Runtime) {
     assert_eq!(rt.block_on(async { task::try_id() }), None);
     let panic = catch_unwind(AssertUnwindSafe(|| rt.block_on(async { task::id() })))
         .expect_err("id() outside a task panics");
-    let message = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap();
+    let message = ctxrt_tests::panic_message(&*panic);
     assert!(message.contains("outside a task"), "{message}");
     assert!(message.contains("try_id"), "{message}");
     assert_eq!(std::thread::spawn(task::try_id).join().unwrap(), None);

@@ -43,11 +43,7 @@ fn outside_a_runtime_the_thread_has_no_runtime() {
 #[test]
 fn spawn_blocking_outside_a_runtime_names_spawn_blocking() {
     let payload = catch_unwind(|| drop(ctxrt::spawn_blocking(|| ()))).expect_err("it panics");
-    let message = payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
+    let message = ctxrt_tests::panic_message(&*payload);
     assert!(message.contains("spawn_blocking"), "{message}");
     assert!(message.contains("outside a ctxrt runtime"), "{message}");
 }

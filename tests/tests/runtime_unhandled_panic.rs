@@ -9,20 +9,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use ctxrt::runtime::{Builder, UnhandledPanic};
-use ctxrt_tests::on_both_flavors;
+use ctxrt::runtime::UnhandledPanic;
+use ctxrt_tests::{builder, on_both_flavors, panic_message};
 
 on_both_flavors!(flag: a_task_panic_shuts_the_runtime_down, the_default_ignores_it);
-
-fn builder(current_thread: bool) -> Builder {
-    if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut builder = Builder::new_multi_thread();
-        builder.worker_threads(2);
-        builder
-    }
-}
 
 struct SetOnDrop(Arc<AtomicBool>);
 
@@ -30,14 +20,6 @@ impl Drop for SetOnDrop {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
     }
-}
-
-fn message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
 }
 
 fn a_task_panic_shuts_the_runtime_down(current_thread: bool) {
@@ -59,9 +41,9 @@ fn a_task_panic_shuts_the_runtime_down(current_thread: bool) {
     }));
     let payload = outcome.expect_err("block_on panics");
     assert!(
-        message(&*payload).contains("configured to shut down on unhandled panic"),
+        panic_message(&*payload).contains("configured to shut down on unhandled panic"),
         "{}",
-        message(&*payload)
+        panic_message(&*payload)
     );
     assert!(
         dropped.load(Ordering::SeqCst),

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use futures_channel::oneshot;
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use ctxrt::task::yield_now;
 use ctxrt::ContextVar;
 use ctxrt_tests::on_both_flavors;
@@ -220,13 +220,7 @@ fn runtime_drops_with_everything_in_flight(rt: Runtime) {
         for round in 0..RUNTIMES {
             let marker = Arc::new(());
             let held = marker.clone();
-            let mut builder = if multi {
-                let mut b = Builder::new_multi_thread();
-                b.worker_threads(2);
-                b
-            } else {
-                Builder::new_current_thread()
-            };
+            let mut builder = ctxrt_tests::builder(!multi);
             let rt = builder
                 .max_blocking_threads(4)
                 .on_thread_stop(move || {
@@ -354,14 +348,7 @@ fn blocking_flood_at_the_thread_cap(rt: Runtime) {
     let multi = is_multi_thread(&rt);
     drop(rt);
     let (ran, peak) = watchdog("blocking flood", 30, move || {
-        let mut builder = if multi {
-            let mut b = Builder::new_multi_thread();
-            b.worker_threads(2);
-            b
-        } else {
-            Builder::new_current_thread()
-        };
-        let rt = builder
+        let rt = ctxrt_tests::builder(!multi)
             .max_blocking_threads(CAP)
             .thread_keep_alive(Duration::from_millis(1))
             .build()

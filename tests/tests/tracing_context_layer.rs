@@ -3,51 +3,15 @@
 //! running concurrently each carry their own `request_id` and `tenant`, and vars not
 //! declared `.logged()` never appear.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use ctxrt::context::tracing::ContextLayer;
-use ctxrt::runtime::{Builder, Runtime};
 use ctxrt::ContextVar;
-use tracing_subscriber::fmt::MakeWriter;
+use ctxrt_tests::Captured;
 use tracing_subscriber::layer::SubscriberExt;
 
 static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id").logged();
 static TENANT: ContextVar<&'static str> = ContextVar::new("tenant").logged();
 static ATTEMPT: ContextVar<u32> = ContextVar::new("attempt").logged();
 static API_KEY: ContextVar<String> = ContextVar::new("api_key");
-
-/// A `MakeWriter` appending to a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn lines(&self) -> Vec<String> {
-        let bytes = self.0.lock().unwrap();
-        String::from_utf8(bytes.clone())
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 /// Two requests, interleaved at every step by `yield_now`; each logs three lines, the
 /// second from a spawned child task, the third from a blocking job.
@@ -77,24 +41,6 @@ async fn two_requests() {
     tracing::info!("idle");
 }
 
-/// A runtime whose every thread (workers, blocking pool, this one) logs to `dispatch`.
-fn runtime_with(current_thread: bool, dispatch: tracing::Dispatch) -> Runtime {
-    let mut builder = if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut b = Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    };
-    builder
-        .on_thread_start(move || {
-            // The guard lives as long as the thread: the thread logs here until it exits.
-            std::mem::forget(tracing::dispatcher::set_default(&dispatch));
-        })
-        .build()
-        .unwrap()
-}
-
 /// The two "stored" lines: logged by `spawn_blocking` jobs, which may run on two pool
 /// threads in either order even on a current_thread runtime.
 const BLOCKING_LINES: std::ops::Range<usize> = 4..6;
@@ -120,7 +66,7 @@ fn plain_lines_carry_their_own_ids(current_thread: bool) {
         .with_writer(out.clone());
     let dispatch =
         tracing::Dispatch::new(tracing_subscriber::registry().with(ContextLayer::new(fmt)));
-    let rt = runtime_with(current_thread, dispatch.clone());
+    let rt = ctxrt_tests::runtime_logging_to(current_thread, dispatch.clone());
     tracing::dispatcher::with_default(&dispatch, || rt.block_on(two_requests()));
     drop(rt);
     let lines = out.lines();
@@ -154,7 +100,7 @@ fn json_lines_carry_their_own_ids(current_thread: bool) {
         .with_writer(out.clone());
     let dispatch =
         tracing::Dispatch::new(tracing_subscriber::registry().with(ContextLayer::new(fmt)));
-    let rt = runtime_with(current_thread, dispatch.clone());
+    let rt = ctxrt_tests::runtime_logging_to(current_thread, dispatch.clone());
     tracing::dispatcher::with_default(&dispatch, || rt.block_on(two_requests()));
     drop(rt);
     let mut lines: Vec<serde_json::Value> = out

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use ctxrt::runtime::{Builder, Runtime};
+use ctxrt::runtime::Runtime;
 use tracing::field::{Field, Visit};
 use tracing::{info, info_span, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -81,27 +81,10 @@ impl Capture {
     }
 }
 
-/// A runtime whose threads all report to `dispatch`.
-fn runtime_with(current_thread: bool, dispatch: tracing::Dispatch) -> Runtime {
-    let mut builder = if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut b = Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    };
-    builder
-        .on_thread_start(move || {
-            std::mem::forget(tracing::dispatcher::set_default(&dispatch));
-        })
-        .build()
-        .unwrap()
-}
-
 fn with_capture(current_thread: bool, body: impl FnOnce(&Runtime)) -> Capture {
     let capture = Capture::default();
     let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(capture.clone()));
-    let rt = runtime_with(current_thread, dispatch.clone());
+    let rt = ctxrt_tests::runtime_logging_to(current_thread, dispatch.clone());
     tracing::dispatcher::with_default(&dispatch, || body(&rt));
     drop(rt);
     capture
