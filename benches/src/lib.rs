@@ -34,6 +34,8 @@ pub mod http_workloads;
 pub mod inherit_workloads;
 pub mod io_workloads;
 pub mod memory;
+#[cfg(feature = "opentelemetry")]
+pub mod otel_workloads;
 pub mod report;
 pub mod runner;
 pub mod runtime_workloads;
@@ -64,6 +66,8 @@ pub fn registry() -> Vec<Workload> {
     rows.extend(task_memory::workloads());
     #[cfg(feature = "tracing")]
     rows.extend(tracing_workloads::workloads());
+    #[cfg(feature = "opentelemetry")]
+    rows.extend(otel_workloads::workloads());
     rows.extend(http_workloads::workloads());
     rows.extend(io_workloads::workloads());
     rows

@@ -81,6 +81,8 @@ mod cell;
 mod context;
 mod future_ext;
 mod log;
+#[cfg(feature = "opentelemetry")]
+pub mod opentelemetry;
 mod scope;
 mod sync;
 pub mod thread;

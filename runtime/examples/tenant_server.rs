@@ -19,6 +19,22 @@
 //! - SIGINT or SIGTERM: stop accepting, finish in-flight requests, exit 0.
 //!
 //! HTTP/1.1 and HTTP/2 (prior knowledge, h2c) are served on the same port.
+//!
+//! Observability (issue 13), all optional:
+//! - `--log json`: one JSON object per line on stdout (after the `listening on` line),
+//!   through `tracing_subscriber`'s JSON formatter wrapped in ctxrt's tracing
+//!   `ContextLayer`: `request_id` and `tenant` come from the context, never passed by hand,
+//!   and `trace_id` is the W3C trace id of the current OTel context. The default
+//!   (`--log plain`) writes `request_id=R tenant=T trace_id=X message` lines on stderr.
+//! - Each request continues its incoming `traceparent` (ContextLayer with the
+//!   `opentelemetry` feature), or starts a new trace when it has none or a malformed one
+//!   (not an error); spawned tasks and blocking jobs inherit the request's OTel context,
+//!   so their lines carry the same `trace_id`. `--otel stdout` also prints every finished
+//!   span through OTel's stdout exporter (multi-line text on stdout).
+//! - `--downstream HOST:PORT`: after its task and job, the handler calls `GET /` on that
+//!   service with hyper's client on ctxrt, forwarding `x-request-id`, `x-tenant` (taken
+//!   from the context) and `traceparent`/`tracestate`/`baggage` (from the OTel context);
+//!   the response shape above does not change, the outcome is logged.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -28,21 +44,29 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ctxrt::http::ContextLayer;
-use ctxrt::net::TcpListener;
+use ctxrt::hyper::FuturesIo;
+use ctxrt::net::{TcpListener, TcpStream};
 use ctxrt::ContextVar;
-use http_body_util::Full;
+use http_body_util::{Empty, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::service::TowerToHyperService;
+use opentelemetry::trace::TraceContextExt;
 use serde_json::json;
 use tower::{service_fn, Layer};
 
 mod common;
 
-/// The request id, bound by `ContextLayer` from `x-request-id` (generated when absent).
-pub static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id");
+/// The request id, bound by `ContextLayer` from `x-request-id` (generated when absent);
+/// loggable, so the tracing `ContextLayer` puts it on every JSON line.
+pub static REQUEST_ID: ContextVar<String> = ContextVar::new("request_id").logged_display();
 /// The tenant, bound by `ContextLayer` from `x-tenant`; `public` when absent.
-pub static TENANT: ContextVar<String> = ContextVar::with_default("tenant", || "public".into());
+pub static TENANT: ContextVar<String> =
+    ContextVar::with_default("tenant", || "public".into()).logged_display();
+
+/// The service the handler calls after its task and job (`--downstream`); unbound: none.
+/// Bound once around the accept loop, it reaches every request by inheritance.
+pub static DOWNSTREAM: ContextVar<SocketAddr> = ContextVar::new("downstream");
 
 /// Where log lines go: stderr unless the server's context binds a sink (tests do). Bound
 /// once around the accept loop, it reaches every request, task and job by inheritance.
@@ -51,17 +75,70 @@ pub static LOG_SINK: ContextVar<LogSink> = ContextVar::new("log_sink");
 /// A destination for log lines.
 pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// One log line, with the ids of whatever request's context it runs in.
-fn log(message: &str) {
-    let line = format!(
-        "request_id={} tenant={} {message}",
-        REQUEST_ID.get().unwrap_or_else(|| "-".into()),
-        TENANT.get().unwrap_or_default(),
-    );
-    match LOG_SINK.get() {
-        Some(sink) => sink(&line),
-        None => eprintln!("{line}"),
+/// The W3C trace id of the current OTel context (the request's: its tasks and jobs
+/// inherit it), or `-` outside any trace.
+pub fn trace_id() -> String {
+    let otel = opentelemetry::Context::current();
+    let span = otel.span();
+    let span = span.span_context();
+    if span.is_valid() {
+        span.trace_id().to_string()
+    } else {
+        "-".into()
     }
+}
+
+/// One log line, with the ids of whatever request's context it runs in: to the bound
+/// [`LOG_SINK`] if any, else through `tracing` once a subscriber is installed (`--log
+/// json`: the request id and tenant are added by the tracing `ContextLayer`), else stderr.
+fn log(message: &str) {
+    let plain = || {
+        format!(
+            "request_id={} tenant={} trace_id={} {message}",
+            REQUEST_ID.get().unwrap_or_else(|| "-".into()),
+            TENANT.get().unwrap_or_default(),
+            trace_id(),
+        )
+    };
+    match LOG_SINK.get() {
+        Some(sink) => sink(&plain()),
+        None if tracing::dispatcher::has_been_set() => {
+            tracing::info!(trace_id = %trace_id(), "{message}");
+        }
+        None => eprintln!("{}", plain()),
+    }
+}
+
+/// `GET http://ADDR/` with hyper's client on ctxrt, forwarding the current context's
+/// request id and tenant as `x-request-id`/`x-tenant` and its OTel context as
+/// `traceparent`/`tracestate`/`baggage`; returns the response status.
+///
+/// # Errors
+///
+/// If the connection, the handshake or the request fails.
+pub async fn call_downstream(
+    addr: SocketAddr,
+) -> Result<StatusCode, Box<dyn std::error::Error + Send + Sync>> {
+    let stream = TcpStream::connect(addr).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(FuturesIo::new(stream)).await?;
+    // The connection task inherits this context too.
+    ctxrt::spawn(async move {
+        let _ = conn.await;
+    });
+    let mut req = Request::builder()
+        .uri(format!("http://{addr}/"))
+        .header(hyper::header::HOST, addr.to_string())
+        .body(Empty::<Bytes>::new())?;
+    let headers = req.headers_mut();
+    if let Some(id) = REQUEST_ID.get() {
+        headers.insert("x-request-id", id.parse()?);
+    }
+    if let Some(tenant) = TENANT.get() {
+        headers.insert("x-tenant", tenant.parse()?);
+    }
+    ctxrt::context::opentelemetry::inject(headers);
+    let resp = sender.send_request(req).await?;
+    Ok(resp.status())
 }
 
 /// What the current context says: `{"request_id": R, "tenant": T}`.
@@ -102,6 +179,12 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
             json!({ "error": "a child task failed" }),
         ));
     };
+    if let Some(downstream) = DOWNSTREAM.get() {
+        match call_downstream(downstream).await {
+            Ok(status) => log(&format!("downstream {downstream} answered {status}")),
+            Err(err) => log(&format!("downstream {downstream} failed: {err}")),
+        }
+    }
     let mut body = ids();
     body["task"] = task;
     body["blocking"] = blocking;
@@ -119,9 +202,28 @@ fn respond(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>>
     resp
 }
 
-fn parse_args() -> Result<SocketAddr, String> {
+/// The command line.
+struct Args {
+    addr: SocketAddr,
+    json_log: bool,
+    otel_stdout: bool,
+    downstream: Option<SocketAddr>,
+}
+
+const USAGE: &str = "usage: tenant_server [--addr HOST:PORT] [--log plain|json] \
+                     [--otel none|stdout] [--downstream HOST:PORT]   (default 127.0.0.1:3000)";
+
+fn parse_args() -> Result<Args, String> {
     let mut addr = "127.0.0.1:3000".to_owned();
+    let mut json_log = false;
+    let mut otel_stdout = false;
+    let mut downstream = None;
     let mut args = std::env::args().skip(1);
+    let socket = |flag: &str, value: String| {
+        value
+            .parse::<SocketAddr>()
+            .map_err(|err| format!("{flag} {value:?} is not a socket address: {err}"))
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--addr" => {
@@ -129,15 +231,58 @@ fn parse_args() -> Result<SocketAddr, String> {
                     .next()
                     .ok_or("--addr needs a value, e.g. 127.0.0.1:3000")?
             }
+            "--log" => match args.next().as_deref() {
+                Some("json") => json_log = true,
+                Some("plain") => json_log = false,
+                other => return Err(format!("--log takes plain or json, not {other:?}")),
+            },
+            "--otel" => match args.next().as_deref() {
+                Some("stdout") => otel_stdout = true,
+                Some("none") => otel_stdout = false,
+                other => return Err(format!("--otel takes none or stdout, not {other:?}")),
+            },
+            "--downstream" => {
+                let value = args
+                    .next()
+                    .ok_or("--downstream needs a value, e.g. 127.0.0.1:3001")?;
+                downstream = Some(socket("--downstream", value)?);
+            }
             "-h" | "--help" => {
-                println!("usage: tenant_server [--addr HOST:PORT]   (default 127.0.0.1:3000)");
+                println!("{USAGE}");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?}; try --help")),
         }
     }
-    addr.parse()
-        .map_err(|err| format!("--addr {addr:?} is not a socket address: {err}"))
+    Ok(Args {
+        addr: socket("--addr", addr)?,
+        json_log,
+        otel_stdout,
+        downstream,
+    })
+}
+
+/// `--log json`: JSON lines on stdout, each with the context's loggable bindings.
+fn install_json_log() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let json = tracing_subscriber::fmt::layer()
+        .json()
+        .with_writer(std::io::stdout);
+    let subscriber =
+        tracing_subscriber::registry().with(ctxrt::context::tracing::ContextLayer::new(json));
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+}
+
+/// A tracer provider, so requests without a `traceparent` get a new trace id; with
+/// `--otel stdout`, finished spans are printed by OTel's stdout exporter.
+fn install_tracer_provider(stdout: bool) -> opentelemetry_sdk::trace::SdkTracerProvider {
+    let mut builder = opentelemetry_sdk::trace::SdkTracerProvider::builder();
+    if stdout {
+        builder = builder.with_simple_exporter(opentelemetry_stdout::SpanExporter::default());
+    }
+    let provider = builder.build();
+    opentelemetry::global::set_tracer_provider(provider.clone());
+    provider
 }
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting and waits (up to 10 s)
@@ -152,13 +297,21 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()>) {
 
 #[ctxrt::main]
 async fn main() {
-    let addr = match parse_args() {
-        Ok(addr) => addr,
+    let args = match parse_args() {
+        Ok(args) => args,
         Err(err) => {
             eprintln!("tenant_server: {err}");
             std::process::exit(2);
         }
     };
+    let addr = args.addr;
+    if args.json_log {
+        install_json_log();
+    }
+    let provider = install_tracer_provider(args.otel_stdout);
+    if let Some(downstream) = args.downstream {
+        DOWNSTREAM.set(downstream);
+    }
     let listener = match TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(err) => {
@@ -171,4 +324,5 @@ async fn main() {
         .expect("bound listener has an address");
     println!("listening on http://{local}");
     serve(listener, common::shutdown_signal("tenant_server")).await;
+    let _ = provider.shutdown();
 }

@@ -12,6 +12,13 @@
 //! without it, the layer generates a UUID v4, binds it, and echoes the id on the response
 //! either way, so clients and logs can correlate.
 //!
+//! With the `opentelemetry` feature the layer also continues each request's incoming W3C
+//! trace: it extracts `traceparent`, `tracestate` and `baggage`, starts a server span
+//! under the remote parent through OTel's global tracer (a new trace when the header is
+//! absent or malformed — never an error), and attaches that OTel context around the call
+//! and every poll, so the handler's spawned work and its downstream calls
+//! ([`crate::context::opentelemetry::inject`]) carry the trace (http/trace.rs).
+//!
 //! The layer works wherever tower services run: axum routers, hyper-util's service
 //! adapters, tonic-style stacks — and on any executor, since the context travels inside
 //! the response future ([`Context::scope`]).
@@ -54,6 +61,13 @@ use ::http::{Request, Response};
 
 use crate::context::ContextScope;
 use crate::{Context, ContextVar};
+
+// With `opentelemetry`, each request continues its incoming W3C trace (http/trace.rs).
+#[cfg_attr(feature = "opentelemetry", path = "http/trace.rs")]
+#[cfg_attr(not(feature = "opentelemetry"), path = "http/no_trace.rs")]
+mod trace;
+
+use trace::RequestTrace;
 
 /// A tower [`Layer`](tower_layer::Layer) that runs each request in its own child context
 /// with vars bound from its headers. See the [module docs](self).
@@ -278,10 +292,12 @@ where
             .and_then(|id| HeaderValue::from_str(&id).ok())
             .map(|value| (config.request_id.clone(), value));
         let inner = &mut self.inner;
-        let future = ctx.run(|| inner.call(req));
+        let trace = RequestTrace::start(&req);
+        let future = trace.in_scope(|| ctx.run(|| inner.call(req)));
         ResponseFuture {
             inner: ctx.scope(future),
             echo,
+            trace,
         }
     }
 }
@@ -307,6 +323,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: ContextScope<F>,
         echo: Option<(HeaderName, HeaderValue)>,
+        trace: RequestTrace,
     }
 }
 
@@ -326,10 +343,18 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let mut resp = match this.inner.poll(cx) {
+        let inner = this.inner;
+        let trace = &*this.trace;
+        let mut resp = match trace.in_scope(|| inner.poll(cx)) {
             Poll::Pending => return Poll::Pending,
-            Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-            Poll::Ready(Ok(resp)) => resp,
+            Poll::Ready(Err(err)) => {
+                trace.finish::<ResB>(None);
+                return Poll::Ready(Err(err));
+            }
+            Poll::Ready(Ok(resp)) => {
+                trace.finish(Some(&resp));
+                resp
+            }
         };
         if let Some((name, value)) = this.echo.take() {
             resp.headers_mut().insert(name, value);

@@ -87,6 +87,9 @@ pub mod io;
 #[doc(hidden)]
 pub mod loom_internals;
 pub mod net;
+#[cfg_attr(feature = "opentelemetry", path = "otel/attach.rs")]
+#[cfg_attr(not(feature = "opentelemetry"), path = "otel/none.rs")]
+mod otel;
 pub mod runtime;
 mod scheduler;
 #[cfg_attr(feature = "tracing", path = "span/inherit.rs")]
@@ -210,9 +213,10 @@ pub mod thread {
     {
         let runtime = crate::runtime::Handle::try_current().ok();
         let span = crate::span::ThreadSpan::capture();
+        let otel = crate::otel::ThreadOtel::capture();
         ctxrt_context::thread::spawn(move || {
             let _entered = runtime.as_ref().map(crate::runtime::Handle::enter);
-            span.run(f)
+            otel.run(|| span.run(f))
         })
     }
 }

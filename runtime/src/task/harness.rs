@@ -213,8 +213,11 @@ fn in_context<F: Future, R>(cell: &Cell<F>, f: impl FnOnce() -> R) -> R {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
         let context = unsafe { &mut *context };
         // `Context::run` with the task id marked, inside the task's inherited span with
-        // `tracing` (span/).
-        super::id::with_task_id(cell.header.id, || crate::span::run_in(context, f))
+        // `tracing` (span/) and with its inherited OTel context attached with
+        // `opentelemetry` (otel/).
+        super::id::with_task_id(cell.header.id, || {
+            crate::otel::run_in(context, |context| crate::span::run_in(context, f))
+        })
     })
 }
 

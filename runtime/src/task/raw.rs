@@ -171,8 +171,9 @@ impl RawTask {
                 scheduler,
                 links: UnsafeCell::new(Links::default()),
             },
-            // With the `tracing` feature, the spawner's current span (span/inherit.rs).
-            context: UnsafeCell::new(crate::span::capture(context)),
+            // With the `tracing` feature, the spawner's current span (span/inherit.rs); with
+            // `opentelemetry`, its current OTel context (otel/attach.rs).
+            context: UnsafeCell::new(crate::otel::capture(crate::span::capture(context))),
             join_waker: UnsafeCell::new(None),
             stage: UnsafeCell::new(Stage::Running(future)),
         }

@@ -1,0 +1,57 @@
+//! Trace continuation in [`ContextLayer`](super::ContextLayer) (features `tower` and
+//! `opentelemetry`): each request's W3C `traceparent`/`tracestate` and `baggage` are
+//! extracted ([`ctxrt_context::opentelemetry::extract`]), a server span named
+//! `"METHOD /path"` is started under the remote parent through OTel's global tracer, and
+//! the resulting OTel context is attached around the inner service's `call` and every poll
+//! of its response future. Work the handler spawns inherits it (runtime/src/otel/), so
+//! its spans are children of the request's span, and a client it calls can forward the
+//! trace with [`ctxrt_context::opentelemetry::inject`].
+//!
+//! A request without a valid `traceparent` (absent or malformed) starts a new trace when
+//! a tracer provider is installed; with none (OTel's no-op global), the request simply
+//! carries the remote span context, if any, unchanged. The span ends when the response is
+//! ready (status `Error` for a 5xx) or when the response future is dropped.
+
+use ::http::{Request, Response};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::Context as OtelContext;
+
+/// The OTel context of one request.
+pub(super) struct RequestTrace {
+    otel: OtelContext,
+}
+
+impl RequestTrace {
+    /// Continues `req`'s incoming trace (or starts one) with a server span.
+    pub(super) fn start<B>(req: &Request<B>) -> RequestTrace {
+        let parent = ctxrt_context::opentelemetry::extract(req.headers());
+        let name = format!("{} {}", req.method(), req.uri().path());
+        let tracer = opentelemetry::global::tracer("ctxrt");
+        let span = tracer
+            .span_builder(name)
+            .with_kind(SpanKind::Server)
+            .start_with_context(&tracer, &parent);
+        RequestTrace {
+            otel: parent.with_span(span),
+        }
+    }
+
+    /// Runs `f` with the request's OTel context attached.
+    pub(super) fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _attached = self.otel.clone().attach();
+        f()
+    }
+
+    /// Ends the request's span with the response's outcome.
+    pub(super) fn finish<B>(&self, resp: Option<&Response<B>>) {
+        let span = self.otel.span();
+        match resp {
+            Some(resp) if resp.status().is_server_error() => {
+                span.set_status(Status::error(resp.status().to_string()));
+            }
+            Some(_) => {}
+            None => span.set_status(Status::error("the inner service failed")),
+        }
+        span.end();
+    }
+}
