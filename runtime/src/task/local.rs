@@ -316,8 +316,15 @@ impl Future for LocalSet {
 impl Drop for LocalSet {
     fn drop(&mut self) {
         // Inside the set, so code in the cancelled futures' drops may spawn_local (the
-        // spawn is cancelled at once: the list is closed).
-        let _current = self.enter();
+        // spawn is cancelled at once: the list is closed). Not at thread exit, once the
+        // thread-local is gone (a set kept in a `thread_local!`).
+        let _current = CURRENT
+            .try_with(|current| current.replace(Some(self.shared.clone())))
+            .ok()
+            .map(|previous| LocalEnterGuard {
+                previous,
+                _not_send: PhantomData,
+            });
         self.shared.queue.lock().closed = true;
         // On the set's thread (rule 7): each future dropped inside its own context.
         self.shared.owned.close_and_shutdown_all();
