@@ -22,66 +22,61 @@ fn runtime(current_thread: bool) -> Runtime {
     }
 }
 
-/// Spawns a task that waits for `release` under `b.enter()`, and reports how many tasks
-/// each runtime gained by it.
+/// Spawns a task under `b.enter()` that waits for `release` and then reports the id of the
+/// runtime it runs on (`Handle::current()` inside a task is the runtime that owns it).
 fn spawn_under_enter(
-    a: &Handle,
     b: &Handle,
     release: oneshot::Receiver<()>,
-) -> (ctxrt::JoinHandle<&'static str>, usize, usize) {
-    let (a_before, b_before) = (a.num_alive_tasks(), b.num_alive_tasks());
+) -> ctxrt::JoinHandle<ctxrt::runtime::Id> {
     let guard = b.enter();
     let task = ctxrt::spawn(async move {
         release.await.expect("released");
-        "ran on b"
+        Handle::current().id()
     });
     drop(guard);
-    let gained_a = a.num_alive_tasks() - a_before;
-    let gained_b = b.num_alive_tasks() - b_before;
-    (task, gained_a, gained_b)
+    task
 }
 
 fn a_spawn_under_another_runtimes_enter_goes_there(current_thread: bool) {
     let rt_a = runtime(current_thread);
     let rt_b = runtime(current_thread);
     let (a, b) = (rt_a.handle().clone(), rt_b.handle().clone());
+    assert_ne!(a.id(), b.id());
 
     // From a task of A.
     let (release, released) = oneshot::channel();
-    let (a2, b2) = (a.clone(), b.clone());
-    let (task, gained_a, gained_b) = rt_a
-        .block_on(rt_a.spawn(async move { spawn_under_enter(&a2, &b2, released) }))
+    let b2 = b.clone();
+    let task = rt_a
+        .block_on(rt_a.spawn(async move { spawn_under_enter(&b2, released) }))
         .expect("the spawning task");
+    release.send(()).expect("task waits");
     assert_eq!(
-        (gained_a, gained_b),
-        (0, 1),
+        rt_b.block_on(task).expect("ran"),
+        b.id(),
         "from a task of A: spawned onto A"
     );
-    release.send(()).expect("task waits");
-    assert_eq!(rt_b.block_on(task).expect("ran"), "ran on b");
 
     // From A's block_on body (on current_thread, the thread that drives A's core).
     let (release, released) = oneshot::channel();
-    let (task, gained_a, gained_b) = rt_a.block_on(async { spawn_under_enter(&a, &b, released) });
+    let task = rt_a.block_on(async { spawn_under_enter(&b, released) });
+    release.send(()).expect("task waits");
     assert_eq!(
-        (gained_a, gained_b),
-        (0, 1),
+        rt_b.block_on(task).expect("ran"),
+        b.id(),
         "from A's block_on: spawned onto A"
     );
-    release.send(()).expect("task waits");
-    assert_eq!(rt_b.block_on(task).expect("ran"), "ran on b");
 
     // Without the enter, a task of A still spawns onto A.
-    let spawned_on_a = rt_a.block_on(rt_a.spawn(async {
-        let before = Handle::current().num_alive_tasks();
+    let spawned_on = rt_a.block_on(rt_a.spawn(async {
         let (release, released) = oneshot::channel::<()>();
-        let task = ctxrt::spawn(async move { released.await.is_ok() });
-        let gained = Handle::current().num_alive_tasks() - before;
+        let task = ctxrt::spawn(async move {
+            released.await.expect("released");
+            Handle::current().id()
+        });
         release.send(()).expect("task waits");
-        ctxrt::task::yield_now().await;
-        (gained, task.await.expect("ran"))
+        task.await.expect("ran")
     }));
-    assert_eq!(spawned_on_a.expect("task"), (1, true));
+    assert_eq!(spawned_on.expect("task"), a.id());
     drop(rt_b);
     rt_a.shutdown_timeout(Duration::from_secs(5));
 }
