@@ -10,7 +10,10 @@
 //! A request without a valid `traceparent` (absent or malformed) starts a new trace when
 //! a tracer provider is installed; with none (OTel's no-op global), the request simply
 //! carries the remote span context, if any, unchanged. The span ends when the response is
-//! ready (status `Error` for a 5xx) or when the response future is dropped.
+//! ready (status `Error` for a 5xx, or for an `Err` from the inner service). A response
+//! future dropped before that ends it with the last clone of the request's OTel context
+//! (OTel ends an SDK span on drop): at once, or when the last task the handler spawned
+//! under it finishes.
 
 use ::http::{Request, Response};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
