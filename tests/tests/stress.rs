@@ -205,7 +205,13 @@ fn abort_storms(rt: Runtime) {
         });
     });
     assert_eq!(drops.count(), TASKS, "every aborted future is dropped once");
-    assert_eq!(rt.handle().num_alive_tasks(), 0);
+    // A finished task leaves the runtime's task list just after its JoinHandle can see the
+    // output (as in tokio), so the count may lag the last `await` by a moment; it must
+    // still reach zero: nothing aborted stays registered.
+    let handle = rt.handle().clone();
+    ctxrt_tests::wait_until_blocking("every aborted task has left the task list", || {
+        handle.num_alive_tasks() == 0
+    });
 }
 
 fn runtime_drops_with_everything_in_flight(rt: Runtime) {

@@ -307,6 +307,10 @@ impl Handle {
 
     /// The number of unfinished async tasks (queued, running or idle).
     ///
+    /// A task leaves the count when its worker has finished releasing it, which is just
+    /// after its `JoinHandle` can return the output (as in tokio): right after an `.await`
+    /// on the handle, the count may still include that task for a moment.
+    ///
     /// # Examples
     ///
     /// ```
