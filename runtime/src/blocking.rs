@@ -258,7 +258,7 @@ impl<F> BlockingJob<F> {
         let inhibit = shared
             .driver
             .as_ref()
-            .and_then(|driver| driver.inhibit_auto_advance());
+            .and_then(crate::driver::DriverHandle::inhibit_auto_advance);
         BlockingJob {
             job: Some(job),
             inhibit,

@@ -94,11 +94,12 @@ impl DriverHandle {
 
     /// Holds off the paused clock's auto-advance while the returned guard lives (a
     /// `spawn_blocking` job in flight); `None` without a timer driver.
-    pub(crate) fn inhibit_auto_advance(self: &Arc<Self>) -> Option<AutoAdvanceInhibit> {
-        let time = self.time.as_ref()?;
+    /// (An associated function: loom's `Arc` cannot be a `self` type.)
+    pub(crate) fn inhibit_auto_advance(driver: &Arc<Self>) -> Option<AutoAdvanceInhibit> {
+        let time = driver.time.as_ref()?;
         time.inhibit_auto_advance();
         Some(AutoAdvanceInhibit {
-            driver: self.clone(),
+            driver: driver.clone(),
         })
     }
 
