@@ -25,8 +25,9 @@ async fn a_blocking_job_finishes_before_an_idle_runtime_skips_to_the_next_timer(
         job_done_at - start < Duration::from_secs(3600),
         "the paused clock auto-advanced past the timer while the blocking job ran"
     );
+    // (Once the closure returns, the runtime may auto-advance before this task is polled
+    // again, so whether the timer has fired by then is not asserted.)
     job.await.unwrap();
-    assert!(!timer.is_finished(), "the timer fired while the job ran");
     // No job in flight any more: the idle runtime auto-advances to the timer at once.
     let real = std::time::Instant::now();
     let fired_at = timer.await.unwrap();
