@@ -30,6 +30,7 @@ use std::pin::Pin;
 use std::task::{self, Poll};
 use std::time::Duration;
 
+use crate::driver::AutoAdvanceInhibit;
 use crate::runtime::{Config, Handle};
 use crate::scheduler::SchedulerShared;
 use crate::sync::{self, thread_local_const, BlockingMutex, Condvar, Instant};
@@ -281,14 +282,23 @@ impl PoolJob {
     }
 }
 
-/// The future of a blocking job: runs the closure in its one poll.
+/// The future of a blocking job: runs the closure in its one poll. While it has not run
+/// (queued or running), it holds off its runtime's paused-clock auto-advance.
 pub(crate) struct BlockingJob<F> {
     job: Option<F>,
+    inhibit: Option<AutoAdvanceInhibit>,
 }
 
 impl<F> BlockingJob<F> {
-    pub(crate) fn new(job: F) -> Self {
-        BlockingJob { job: Some(job) }
+    pub(crate) fn new(job: F, shared: &SchedulerShared) -> Self {
+        let inhibit = shared
+            .driver
+            .as_ref()
+            .and_then(crate::driver::DriverHandle::inhibit_auto_advance);
+        BlockingJob {
+            job: Some(job),
+            inhibit,
+        }
     }
 }
 
@@ -302,6 +312,9 @@ impl<F: FnOnce() -> R, R> Future for BlockingJob<F> {
             .job
             .take()
             .expect("a blocking job is polled once: it runs to completion in that poll");
-        Poll::Ready(job())
+        let output = job();
+        // Before the output wakes the job's awaiter: auto-advance may resume first.
+        drop(self.inhibit.take());
+        Poll::Ready(output)
     }
 }

@@ -92,6 +92,17 @@ impl DriverHandle {
         let _ = self.waker.wake();
     }
 
+    /// Holds off the paused clock's auto-advance while the returned guard lives (a
+    /// `spawn_blocking` job in flight); `None` without a timer driver.
+    /// (An associated function: loom's `Arc` cannot be a `self` type.)
+    pub(crate) fn inhibit_auto_advance(driver: &Arc<Self>) -> Option<AutoAdvanceInhibit> {
+        let time = driver.time.as_ref()?;
+        time.inhibit_auto_advance();
+        Some(AutoAdvanceInhibit {
+            driver: driver.clone(),
+        })
+    }
+
     /// Parks the holder of `state` in `Poll::poll` until an I/O event, a timer or
     /// [`DriverHandle::unpark`]. Returns with the wakers of what became ready collected
     /// in `state`; the caller wakes them with [`DriverHandle::dispatch`].
@@ -173,6 +184,26 @@ impl DriverHandle {
         }
         if let Some(time) = &self.time {
             time.shutdown();
+        }
+    }
+}
+
+/// Keeps a paused clock from auto-advancing while alive; see
+/// [`DriverHandle::inhibit_auto_advance`].
+pub(crate) struct AutoAdvanceInhibit {
+    driver: Arc<DriverHandle>,
+}
+
+impl Drop for AutoAdvanceInhibit {
+    fn drop(&mut self) {
+        let time = self
+            .driver
+            .time
+            .as_ref()
+            .expect("made only with a timer driver");
+        if time.allow_auto_advance() {
+            // The driver-holder may have parked with no timeout because of this job.
+            self.driver.unpark();
         }
     }
 }

@@ -212,7 +212,7 @@ impl Handle {
         self.shared.task_spawned(id);
         // Two references: the JoinHandle and the pool's queue entry.
         let raw = RawTask::new(
-            BlockingJob::new(f),
+            BlockingJob::new(f, &self.shared),
             context,
             self.shared.clone(),
             id,

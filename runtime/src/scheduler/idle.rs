@@ -141,13 +141,22 @@ impl Parker {
     /// is free. A park in the driver may also return after I/O or timer events, having
     /// woken their tasks: callers loop anyway.
     pub(crate) fn park(&self) {
+        self.park_then(|| ());
+    }
+
+    /// [`Parker::park`], calling `awake` once the thread is awake again and, after a park
+    /// in the driver, *before* the tasks the driver found ready are woken. A worker
+    /// counts itself unparked in `awake`, so the wakes that queue those tasks on it see
+    /// it awake: if they are more than it should run alone, they wake another sleeper
+    /// instead of picking this thread (still on the sleeper list) to notify.
+    pub(crate) fn park_then(&self, awake: impl FnOnce()) {
         // Acquire: pairs with the SeqCst swap in unpark, so the unparker's writes are seen.
         if self
             .state
             .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Acquire)
             .is_ok()
         {
-            return;
+            return awake();
         }
         if let Some(driver) = &self.driver {
             if let Some(mut polling) = driver.try_lock() {
@@ -164,10 +173,12 @@ impl Parker {
                         // below). From here unparks only set NOTIFIED: the wakes that
                         // dispatch makes on this thread cost no mio wake.
                         let _ = self.state.swap(EMPTY, Ordering::SeqCst);
+                        awake();
                         DriverHandle::dispatch(polling);
                     }
                     Err(NOTIFIED) => {
                         let _ = self.state.swap(EMPTY, Ordering::SeqCst);
+                        awake();
                     }
                     Err(actual) => unreachable!("parker in state {actual} while parking"),
                 }
@@ -187,7 +198,8 @@ impl Parker {
                 // worker woken for shutdown miss the flag and park for good (the loom
                 // model `scheduler_parker`).
                 let _ = self.state.swap(EMPTY, Ordering::SeqCst);
-                return;
+                drop(guard);
+                return awake();
             }
             Err(actual) => unreachable!("parker in state {actual} while parking"),
         }
@@ -198,7 +210,8 @@ impl Parker {
                 .compare_exchange(NOTIFIED, EMPTY, Ordering::SeqCst, Ordering::SeqCst)
                 .is_ok()
             {
-                return;
+                drop(guard);
+                return awake();
             }
         }
     }

@@ -339,19 +339,39 @@ impl Core {
             // Wakes a sleeper: possibly this worker, whose park then returns at once.
             shared.notify_parked();
         }
-        if !shared.is_shutdown() {
+        let awake = || {
+            let searching = shared.idle.unpark_worker(self.index);
+            self.is_searching.set(searching);
+        };
+        if shared.is_shutdown() {
+            awake();
+        } else {
             // `Builder::on_thread_park` / `on_thread_unpark`.
             if let Some(hook) = &shared.config.tuning.on_thread_park {
                 hook();
             }
-            shared.remotes[self.index].parker.park();
+            // Counted awake before the tasks a park in the driver found ready are queued
+            // here (`Parker::park_then`), so queueing them can wake the other sleepers.
+            shared.remotes[self.index].parker.park_then(awake);
             if let Some(hook) = &shared.config.tuning.on_thread_unpark {
                 hook();
             }
+            // More than this worker runs at once came in while it slept (a driver park
+            // that made several tasks ready): wake another worker to take a share, and to
+            // watch the driver this one just left (tokio's `notify_parked_local`).
+            if !self.is_searching.get() && self.queued_beyond_next() {
+                shared.notify_parked();
+            }
         }
-        let searching = shared.idle.unpark_worker(self.index);
-        self.is_searching.set(searching);
         self.busy_since.set(crate::sync::Instant::now());
+    }
+
+    /// Whether more than one task is queued here (LIFO slot and local queue).
+    fn queued_beyond_next(&self) -> bool {
+        let lifo = self.lifo.take();
+        let queued = usize::from(lifo.is_some()) + self.local.len();
+        self.lifo.set(lifo);
+        queued > 1
     }
 
     fn next_random(&self) -> u32 {

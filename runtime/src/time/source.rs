@@ -6,13 +6,15 @@
 //! wake at (`u64::MAX` if none): arming an earlier timer wakes the driver so it re-reads
 //! the next deadline. Paused clocks follow tokio's `test-util` clock: `base` moves only
 //! by `advance` (or by the driver's auto-advance to the next timer while every task is
-//! idle) until `resume`.
+//! idle) until `resume`. Auto-advance waits while a `spawn_blocking` job of the runtime
+//! is in flight (`inhibitors`, as tokio's `inhibit_auto_advance`): the job may be about
+//! to wake a task that would arm an earlier timer, or none at all.
 
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
 use super::wheel::{EntryKey, EntryPoll, Wheel};
-use crate::sync::{BlockingMutex, Ordering, StaticAtomicUsize};
+use crate::sync::{AtomicUsize, BlockingMutex, Ordering, StaticAtomicUsize};
 
 /// How many runtime clocks in this process have ever been paused (their reading may
 /// differ from the real clock even after `resume`); `Instant::now` consults the current
@@ -37,6 +39,9 @@ struct TimeState {
 pub(crate) struct TimeShared {
     origin: StdInstant,
     state: BlockingMutex<TimeState>,
+    /// `spawn_blocking` jobs in flight; a paused clock does not auto-advance while
+    /// non-zero (module docs).
+    inhibitors: AtomicUsize,
 }
 
 impl TimeShared {
@@ -53,6 +58,7 @@ impl TimeShared {
                 wheel: Wheel::new(),
                 driver_wake_at: u64::MAX,
             }),
+            inhibitors: AtomicUsize::new(0),
         };
         if start_paused {
             // Frozen at the origin itself, so paused deadlines fall on whole ticks.
@@ -174,6 +180,28 @@ impl TimeShared {
         drop(waker);
     }
 
+    /// A blocking job starts: no auto-advance until the matching
+    /// [`TimeShared::allow_auto_advance`].
+    pub(crate) fn inhibit_auto_advance(&self) {
+        // SeqCst: as in allow_auto_advance.
+        self.inhibitors.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A blocking job is done; true if it was the last one and the clock may be paused,
+    /// so a driver parked without a timeout must be woken to auto-advance.
+    pub(crate) fn allow_auto_advance(&self) -> bool {
+        // SeqCst: pairs with the load in before_park. Either that load sees this
+        // decrement, or it came first and the caller's driver wake (after this) ends the
+        // park that followed it.
+        let last = self.inhibitors.fetch_sub(1, Ordering::SeqCst) == 1;
+        // Relaxed: a hint; a clock paused only after this job never waited for it.
+        last && PAUSED_CLOCKS.load(Ordering::Relaxed) != 0 && self.is_paused()
+    }
+
+    fn is_paused(&self) -> bool {
+        self.state.lock().clock.unfrozen.is_none()
+    }
+
     /// Fires what is due and returns how long the driver may sleep (None: no timer),
     /// recording its wake tick. With a paused clock, auto-advances to the next timer
     /// instead of sleeping when `may_advance` (every task is idle).
@@ -191,7 +219,8 @@ impl TimeShared {
         }
         let next = state.wheel.next_expiration()?.deadline;
         if state.clock.unfrozen.is_none() {
-            if !may_advance {
+            // SeqCst: see allow_auto_advance.
+            if !may_advance || self.inhibitors.load(Ordering::SeqCst) != 0 {
                 return None;
             }
             let target = self.instant_of(next);
