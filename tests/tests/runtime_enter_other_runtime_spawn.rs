@@ -46,6 +46,8 @@ fn a_spawn_under_another_runtimes_enter_goes_there(current_thread: bool) {
     // From a task of A.
     let (release, released) = oneshot::channel();
     let b2 = b.clone();
+    // The JoinHandle is the point: it is carried out of A unawaited, to be awaited on B.
+    #[allow(clippy::async_yields_async)]
     let task = rt_a
         .block_on(rt_a.spawn(async move { spawn_under_enter(&b2, released) }))
         .expect("the spawning task");
@@ -58,6 +60,7 @@ fn a_spawn_under_another_runtimes_enter_goes_there(current_thread: bool) {
 
     // From A's block_on body (on current_thread, the thread that drives A's core).
     let (release, released) = oneshot::channel();
+    #[allow(clippy::async_yields_async)]
     let task = rt_a.block_on(async { spawn_under_enter(&b, released) });
     release.send(()).expect("task waits");
     assert_eq!(
