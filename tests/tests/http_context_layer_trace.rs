@@ -41,7 +41,7 @@ struct Seen {
     forwarded: http::HeaderMap,
 }
 
-fn serve(rt: &Runtime, traceparent: Option<&'static str>) -> Seen {
+fn serve(rt: &Runtime, traceparent: Option<&str>) -> Seen {
     exporter();
     let svc = ContextLayer::new().layer(service_fn(|_req: http::Request<()>| async {
         let server = OtelContext::current().span().span_context().clone();
@@ -90,7 +90,7 @@ fn find(spans: &[SpanData], pred: impl Fn(&SpanData) -> bool) -> &SpanData {
 
 fn an_incoming_trace_is_continued(rt: Runtime) {
     let traceparent = format!("00-{TRACE_ID}-{PARENT_ID}-01");
-    let seen = serve(&rt, Some(Box::leak(traceparent.into_boxed_str())));
+    let seen = serve(&rt, Some(&traceparent));
     assert_eq!(seen.trace_id, TraceId::from_hex(TRACE_ID).unwrap());
     assert_eq!(seen.tenant.as_deref(), Some("acme"));
     // Downstream: same trace, the server span as parent.
