@@ -19,18 +19,16 @@
 //!    build for the cost of the feature itself.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use opentelemetry::context::FutureExt;
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context as OtelContext;
 
 use crate::bench_runtime::BenchRuntime;
+use crate::inherit_workloads::time_rounds;
 use crate::runtime_workloads::WORKERS;
 use crate::workload::{Contender, Measurement, Workload};
-
-/// Untimed rounds before the clock starts.
-const WARM_UP: u64 = 256;
 
 /// The OTel workloads, in table order.
 ///
@@ -77,18 +75,6 @@ fn remote_span() -> OtelContext {
         true,
         TraceState::default(),
     ))
-}
-
-/// Times `iters` rounds after [`WARM_UP`] untimed ones.
-async fn time_rounds<F: Future>(iters: u64, mut round: impl FnMut() -> F) -> Duration {
-    for _ in 0..WARM_UP {
-        round().await;
-    }
-    let start = Instant::now();
-    for _ in 0..iters {
-        round().await;
-    }
-    start.elapsed()
 }
 
 fn sees_span() -> bool {
