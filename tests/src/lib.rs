@@ -320,3 +320,44 @@ pub async fn within<F: std::future::Future>(
         Err(_) => panic!("{what} did not finish within {limit:?}"),
     }
 }
+
+/// Through an echo peer: streams `bytes` of a fixed pattern out of `write` in one task
+/// (dropping `write` afterwards, which half-closes so the echo ends) while another task
+/// reads everything back from `read`, and asserts that exactly the pattern came back.
+/// The halves' two-tasks-at-once test of each stream type.
+///
+/// # Examples
+///
+/// ```
+/// ctxrt_tests::multi_thread().block_on(async {
+///     let (client, server) = ctxrt::net::UnixStream::pair().unwrap();
+///     let echo = ctxrt::spawn(async move {
+///         let (mut read, mut write) = server.into_split();
+///         futures::io::copy(&mut read, &mut write).await.unwrap()
+///     });
+///     let (read, write) = client.into_split();
+///     ctxrt_tests::pattern_through_echo(read, write, 4096).await;
+///     assert_eq!(echo.await.unwrap(), 4096);
+/// });
+/// ```
+pub async fn pattern_through_echo<R, W>(mut read: R, mut write: W, bytes: usize)
+where
+    R: futures::io::AsyncRead + Unpin + Send + 'static,
+    W: futures::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use futures::io::{AsyncReadExt, AsyncWriteExt};
+    let writer = ctxrt::spawn(async move {
+        let data: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8).collect();
+        write.write_all(&data).await.unwrap();
+        drop(write); // half-close: the echo's copy ends
+    });
+    let reader = ctxrt::spawn(async move {
+        let mut got = Vec::with_capacity(bytes);
+        read.read_to_end(&mut got).await.unwrap();
+        got
+    });
+    writer.await.unwrap();
+    let got = reader.await.unwrap();
+    assert_eq!(got.len(), bytes);
+    assert!(got.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
+}

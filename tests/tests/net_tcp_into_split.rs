@@ -6,7 +6,6 @@ use std::time::Duration;
 use ctxrt::net::{TcpListener, TcpStream};
 use ctxrt::runtime::Runtime;
 use ctxrt_tests::within;
-use futures_util::io::{AsyncReadExt, AsyncWriteExt};
 
 const BYTES: usize = 1 << 20;
 
@@ -19,21 +18,8 @@ fn halves_in_two_tasks(rt: Runtime) {
             let (mut read, mut write) = stream.into_split();
             futures_util::io::copy(&mut read, &mut write).await.unwrap()
         });
-        let (mut read, mut write) = TcpStream::connect(addr).await.unwrap().into_split();
-        let writer = ctxrt::spawn(async move {
-            let data: Vec<u8> = (0..BYTES).map(|i| (i % 251) as u8).collect();
-            write.write_all(&data).await.unwrap();
-            drop(write); // half-close: the echo's copy ends
-        });
-        let reader = ctxrt::spawn(async move {
-            let mut got = Vec::with_capacity(BYTES);
-            read.read_to_end(&mut got).await.unwrap();
-            got
-        });
-        writer.await.unwrap();
-        let got = reader.await.unwrap();
-        assert_eq!(got.len(), BYTES);
-        assert!(got.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
+        let (read, write) = TcpStream::connect(addr).await.unwrap().into_split();
+        ctxrt_tests::pattern_through_echo(read, write, BYTES).await;
         assert_eq!(echo.await.unwrap(), BYTES as u64);
     }));
 }
