@@ -11,13 +11,13 @@
 //! The pass cases in `tests/ui/pass/` are uses that must compile (and whose `main` is run):
 //! the attributes on methods with a `self` receiver, written by a `macro_rules!` whose
 //! caller supplies the body, and with `crate = "path"`. What a passing `#[ctxrt::test]`
-//! expands to is tested by running it, in `macros_expansion.rs`.
+//! expands to is tested by running it, in the tests crate's `macros_expansion.rs`.
 //!
 //! `traced_*.rs` are misuses of `#[ctxrt::traced]` (arguments, a non-fn item, a `const fn`).
 
 #[test]
 fn macros_ui() {
     let cases = trybuild::TestCases::new();
-    cases.compile_fail("ui/*.rs");
-    cases.pass("ui/pass/*.rs");
+    cases.compile_fail("tests/ui/*.rs");
+    cases.pass("tests/ui/pass/*.rs");
 }
