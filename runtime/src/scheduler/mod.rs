@@ -5,7 +5,7 @@
 //! - the global `Injector` queue (spawns and wakes from threads that are not its workers),
 //! - one `Remote` per worker: the stealing end of its local queue and its `Parker`,
 //! - the `Idle` counters that decide which sleeper to wake ([`idle`]),
-//! - the owned-task list that shutdown cancels ([`owned`]),
+//! - the owned-task list that shutdown cancels (`task/raw/list.rs`),
 //! - the blocking pool,
 //! - the driver (`driver.rs`): the reactor and the timers, if the runtime enabled them.
 //!
@@ -16,6 +16,10 @@
 //!
 //! `current_thread` runtimes are the same machinery with one `Core` and no thread: the
 //! thread inside `block_on` takes the core and runs tasks between polls of its future.
+//!
+//! The task core (`task/raw/`) sits below this module and calls it only through
+//! `impl Schedule for Arc<SchedulerShared>` (at the bottom of this file): every task's
+//! cell holds its runtime's `Arc<SchedulerShared>` as its scheduler.
 
 use std::future::Future;
 use std::time::Duration;
@@ -26,17 +30,14 @@ use crate::blocking::BlockingPool;
 use crate::driver::DriverHandle;
 use crate::runtime::Config;
 use crate::sync::{Arc, AtomicBool, AtomicU64, BlockingMutex, Injector, Ordering, Steal, Stealer};
-use crate::task::raw::{Notified, Owner, RawTask, TaskName};
-use crate::task::{Id, JoinHandle};
+use crate::task::raw::{Id, JoinHandle, Notified, OwnedTasks, RawTask, Schedule, TaskName};
 
 pub(crate) mod idle;
 pub(crate) mod metrics;
-pub(crate) mod owned;
 mod panic_shutdown;
 pub(crate) mod worker;
 
 use idle::{Idle, Parker};
-use owned::OwnedTasks;
 use worker::BlockOnSignal;
 pub(crate) use worker::{with_current_worker, Core};
 
@@ -273,23 +274,44 @@ impl SchedulerShared {
     }
 }
 
-/// Queues a woken task: on the current worker's LIFO slot if this thread is one of its
-/// scheduler's workers, else on that scheduler's injector.
-pub(crate) fn schedule(task: Notified) {
-    route(task, Placement::Lifo);
-}
+/// The task core's door to the scheduler (rule 8 in `task/raw/mod.rs`). A task queued by
+/// its own scheduler's worker goes to that worker's core; from any other thread, to the
+/// injector (waking a sleeper).
+impl Schedule for Arc<SchedulerShared> {
+    /// A wake: the current worker's LIFO slot, so it runs next.
+    #[inline]
+    fn schedule(&self, task: Notified) {
+        self.route(task, Placement::Lifo);
+    }
 
-/// Re-queues a task that was woken by someone else while it ran (after its poll stored its
-/// context): to the back of the local queue, so the others get a turn. No sleeper is woken
-/// for it: it was already runnable on this worker.
-pub(crate) fn yield_task(task: Notified) {
-    route(task, Placement::Back);
-}
+    /// Woken by someone else while it ran (after its poll stored its context): the back
+    /// of the local queue, so the others get a turn. No sleeper is woken for it: it was
+    /// already runnable on this worker.
+    #[inline]
+    fn yield_now(&self, task: Notified) {
+        self.route(task, Placement::Back);
+    }
 
-/// Re-queues a task that woke itself during its poll (a yield): on the worker's deferred
-/// list, run when the worker has nothing else to do (`worker.rs`).
-pub(crate) fn defer_task(task: Notified) {
-    route(task, Placement::Deferred);
+    /// Woke itself during its poll (a yield): the worker's deferred list, run when the
+    /// worker has nothing else to do (`worker.rs`).
+    #[inline]
+    fn defer(&self, task: Notified) {
+        self.route(task, Placement::Deferred);
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.owned.remove(task)
+    }
+
+    fn task_terminated(&self, id: Id) {
+        SchedulerShared::task_terminated(self, id);
+    }
+
+    fn unhandled_panic(&self) {
+        if self.shuts_down_on_panic() {
+            self.shutdown_after_panic();
+        }
+    }
 }
 
 /// Where a task queued on its own worker goes.
@@ -300,35 +322,29 @@ enum Placement {
     Deferred,
 }
 
-fn route(task: Notified, placement: Placement) {
-    let raw = task.raw();
-    let scheduler = match raw.owner() {
-        Owner::Runtime(scheduler) => Arc::as_ptr(scheduler),
-        Owner::Local(local) => {
-            // Our own reference: the task (and the one in its header) may be run and
-            // freed as soon as it is queued.
-            let local = local.clone();
-            return local.schedule(task);
-        }
-    };
-    let task = with_current_worker(move |worker| match worker {
-        Some((shared, core)) if std::ptr::eq(Arc::as_ptr(shared), scheduler) => {
-            match placement {
-                Placement::Lifo => core.push_lifo(shared, task),
-                Placement::Back => core.push_yielded(task),
-                Placement::Deferred => core.push_deferred(task),
+impl SchedulerShared {
+    /// Queues `task` (whose cell holds `this`) by `placement` on this thread's core if it
+    /// is one of this scheduler's workers, else on the injector.
+    #[inline]
+    fn route(self: &Arc<Self>, task: Notified, placement: Placement) {
+        let task = with_current_worker(move |worker| match worker {
+            Some((shared, core)) if Arc::ptr_eq(shared, self) => {
+                // The worker's own `Arc`, not `self`, is used from here on (rule 8).
+                match placement {
+                    Placement::Lifo => core.push_lifo(shared, task),
+                    Placement::Back => core.push_yielded(task),
+                    Placement::Deferred => core.push_deferred(task),
+                }
+                None
             }
-            None
+            _ => Some(task),
+        });
+        if let Some(task) = task {
+            // A foreign thread: hold the scheduler alive by our own reference, since the
+            // task (and the `Arc` in its cell that `self` is) may be run and freed as soon
+            // as it is queued (rule 8).
+            let shared = self.clone();
+            shared.push_remote(task);
         }
-        _ => Some(task),
-    });
-    if let Some(task) = task {
-        // A foreign thread: hold the scheduler alive by our own reference, since the task
-        // (and its reference) may be run and freed as soon as it is queued.
-        let Owner::Runtime(shared) = raw.owner() else {
-            unreachable!("a LocalSet task was routed above");
-        };
-        let shared = shared.clone();
-        shared.push_remote(task);
     }
 }

@@ -44,6 +44,7 @@ use ctxrt_context::Context;
 
 use super::SchedulerShared;
 use crate::sync::{thread_local_const, Arc, LocalQueue, Steal, Stealer};
+use crate::task::raw::waker::{arc_waker, ArcWake};
 use crate::task::raw::Notified;
 
 /// Consecutive LIFO-slot picks allowed before the slot's task goes to the queue's back.
@@ -493,6 +494,12 @@ pub(crate) struct BlockOnSignal {
     pub(crate) parker: Arc<super::Parker>,
 }
 
+impl ArcWake for BlockOnSignal {
+    fn wake_by_ref(this: &Arc<Self>) {
+        this.wake();
+    }
+}
+
 impl BlockOnSignal {
     pub(crate) fn wake(&self) {
         // Release: pairs with the Acquire swap in the block_on loop.
@@ -512,7 +519,7 @@ impl BlockOnSignal {
             notified: crate::sync::AtomicBool::new(true),
             parker,
         });
-        let waker = crate::task::signal_waker(signal.clone());
+        let waker = arc_waker(signal.clone());
         (signal, waker)
     }
 }

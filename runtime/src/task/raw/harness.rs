@@ -1,6 +1,8 @@
 //! The typed half of a task: polling, completing, cancelling, handing the output to the
 //! JoinHandle, and freeing. Each function is reached through the task's `Vtable` and obeys
-//! the access rules numbered in `task/mod.rs`.
+//! the access rules numbered in `task/raw/mod.rs`. Everything is generic over the future
+//! `F` and the task's scheduler `S`, so the calls into the scheduler ([`Schedule`]) are
+//! static.
 
 use std::any::Any;
 use std::future::Future;
@@ -12,43 +14,26 @@ use std::task::{self, Poll, Waker};
 
 use ctxrt_context::Context;
 
+use super::cell::{Cell, Header, Notified, RawTask, Stage, Vtable};
 use super::coop;
-use super::local::LocalShared;
-use super::raw::{Cell, Header, LocalCell, Notified, Owner, RawTask, Stage, Vtable};
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::{self, waker_ref};
-use super::JoinError;
-use crate::sync::Arc;
+use super::{JoinError, Schedule};
 
-/// The vtable for futures of type `F`.
-pub(crate) fn vtable<F>() -> &'static Vtable
+/// The vtable for futures of type `F` run by a scheduler of type `S`.
+pub(crate) fn vtable<F, S>() -> &'static Vtable
 where
     F: Future + 'static,
     F::Output: 'static,
+    S: Schedule,
 {
     &Vtable {
-        run: run::<F>,
-        shutdown: shutdown::<F>,
-        try_read_output: try_read_output::<F>,
-        drop_join_handle: drop_join_handle::<F>,
-        dealloc: dealloc::<F>,
-        local_set: None,
-    }
-}
-
-/// The vtable for `LocalSet` tasks of type `F`, whose allocation is a `LocalCell<F>`.
-pub(crate) fn local_vtable<F>() -> &'static Vtable
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    &Vtable {
-        run: run::<F>,
-        shutdown: shutdown::<F>,
-        try_read_output: try_read_output::<F>,
-        drop_join_handle: drop_join_handle::<F>,
-        dealloc: dealloc_local::<F>,
-        local_set: Some(local_set::<F>),
+        run: run::<F, S>,
+        schedule: schedule::<F, S>,
+        shutdown: shutdown::<F, S>,
+        try_read_output: try_read_output::<F, S>,
+        drop_join_handle: drop_join_handle::<F, S>,
+        dealloc: dealloc::<F, S>,
     }
 }
 
@@ -56,15 +41,26 @@ where
 ///
 /// # Safety
 ///
-/// `ptr` must come from `RawTask::new::<F>` and the caller must hold a reference (rule 2).
-unsafe fn cell<'a, F: Future>(ptr: NonNull<Header>) -> &'a Cell<F> {
-    // SAFETY: the header is at offset 0 of a live `Cell<F>` (repr(C); caller's contract).
-    unsafe { ptr.cast::<Cell<F>>().as_ref() }
+/// `ptr` must come from `RawTask::new::<F, S>` (or `new_local`) and the caller must hold a
+/// reference (rule 2).
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
+    // SAFETY: the header is at offset 0 of a live `Cell<F, S>` (repr(C); caller's
+    // contract).
+    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
 }
 
-unsafe fn run<F: Future>(ptr: NonNull<Header>) {
+unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: called through this task's vtable with a reference the caller hands over.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // That reference becomes the entry's; `schedule` does not touch the scheduler field
+    // after queueing it (rule 8).
+    cell.scheduler
+        .schedule(Notified::from_raw(RawTask::from_header(ptr)));
+}
+
+unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: called through this task's vtable with the Notified's reference.
-    let cell = unsafe { cell::<F>(ptr) };
+    let cell = unsafe { cell::<F, S>(ptr) };
     let raw = RawTask::from_header(ptr);
     match cell.header.state.transition_to_running() {
         TransitionToRunning::Success => {}
@@ -86,10 +82,9 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>) {
     }
     match cell.header.state.transition_to_idle(self_woken) {
         TransitionToIdle::Ok => {}
-        TransitionToIdle::OkNotified if self_woken => {
-            crate::scheduler::defer_task(Notified::from_raw(raw))
-        }
-        TransitionToIdle::OkNotified => crate::scheduler::yield_task(Notified::from_raw(raw)),
+        // The poller's reference becomes the entry's (rule 8 for the scheduler field).
+        TransitionToIdle::OkNotified if self_woken => cell.scheduler.defer(Notified::from_raw(raw)),
+        TransitionToIdle::OkNotified => cell.scheduler.yield_now(Notified::from_raw(raw)),
         // SAFETY: the transition dropped the last reference.
         TransitionToIdle::OkDealloc => unsafe { raw.dealloc() },
         TransitionToIdle::Cancelled => {
@@ -102,7 +97,7 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>) {
 /// Polls the future once inside the task's context. On `Ready` (or a panic) the future is
 /// dropped, still inside the context, and the output stored. Requires RUNNING (rule 1).
 #[inline(always)]
-fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()> {
+fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context<'_>) -> Poll<()> {
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
         in_context(cell, || {
             // A poll that panics drops its future during the unwind, inside the context,
@@ -133,12 +128,8 @@ fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()
                 cell,
                 Stage::Finished(Err(JoinError::panic(cell.header.id, payload))),
             );
-            // `LocalSet` tasks (no scheduler) do not shut a runtime down.
-            let scheduler = cell.header.scheduler.as_ref();
-            if let Some(scheduler) = scheduler.filter(|s| s.shuts_down_on_panic()) {
-                // `UnhandledPanic::ShutdownRuntime`; its drops' panics must not unwind here.
-                caught(|| scheduler.shutdown_after_panic());
-            }
+            // `UnhandledPanic::ShutdownRuntime`; its drops' panics must not unwind here.
+            caught(|| cell.scheduler.unhandled_panic());
             return Poll::Ready(());
         }
     };
@@ -158,9 +149,9 @@ fn poll_future<F: Future>(cell: &Cell<F>, cx: &mut task::Context<'_>) -> Poll<()
 /// Dropped only by an unwinding poll (a normal return forgets it): drops the future
 /// there and then, still inside the task's context. A second panic, from the future's
 /// own `Drop`, is caught here: unwinding out of a destructor during a panic would abort.
-struct DropFutureOnUnwind<'a, F: Future>(&'a Cell<F>);
+struct DropFutureOnUnwind<'a, F: Future, S>(&'a Cell<F, S>);
 
-impl<F: Future> Drop for DropFutureOnUnwind<'_, F> {
+impl<F: Future, S> Drop for DropFutureOnUnwind<'_, F, S> {
     fn drop(&mut self) {
         let cell = self.0;
         caught(|| set_stage(cell, Stage::Consumed));
@@ -169,7 +160,7 @@ impl<F: Future> Drop for DropFutureOnUnwind<'_, F> {
 
 /// Drops the future inside the task's context and stores the cancelled (or panicked)
 /// result. Requires RUNNING (rule 1).
-fn cancel_future<F: Future>(cell: &Cell<F>) {
+fn cancel_future<F: Future, S>(cell: &Cell<F, S>) {
     let id = cell.header.id;
     let output = match drop_future(cell) {
         Ok(()) => Err(JoinError::cancelled(id)),
@@ -179,13 +170,13 @@ fn cancel_future<F: Future>(cell: &Cell<F>) {
 }
 
 /// Replaces the stage with `Consumed` inside the task's context, catching a panicking drop.
-fn drop_future<F: Future>(cell: &Cell<F>) -> Result<(), Box<dyn Any + Send>> {
+fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), Box<dyn Any + Send>> {
     in_context_caught(cell, || set_stage(cell, Stage::Consumed))
 }
 
 /// Runs `f` inside the task's context, catching its panic. Requires RUNNING (rule 1).
-fn in_context_caught<F: Future>(
-    cell: &Cell<F>,
+fn in_context_caught<F: Future, S>(
+    cell: &Cell<F, S>,
     f: impl FnOnce(),
 ) -> Result<(), Box<dyn Any + Send>> {
     panic::catch_unwind(AssertUnwindSafe(|| in_context(cell, f)))
@@ -208,7 +199,7 @@ fn discard(result: Result<(), Box<dyn Any + Send>>) {
 }
 
 /// Runs `f` with the task's context entered. Requires RUNNING (rule 1).
-fn in_context<F: Future, R>(cell: &Cell<F>, f: impl FnOnce() -> R) -> R {
+fn in_context<F: Future, S, R>(cell: &Cell<F, S>, f: impl FnOnce() -> R) -> R {
     cell.context.with_mut(|context| {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
         let context = unsafe { &mut *context };
@@ -221,7 +212,7 @@ fn in_context<F: Future, R>(cell: &Cell<F>, f: impl FnOnce() -> R) -> R {
     })
 }
 
-fn set_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) {
+fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) {
     cell.stage.with_mut(|slot| {
         // SAFETY: the callers hold RUNNING, or are the JoinHandle of a complete task
         // (rules 1 and 3): exclusive access to the stage.
@@ -231,12 +222,10 @@ fn set_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) {
 
 /// The future is gone and its result stored: publish COMPLETE, hand the result to the
 /// JoinHandle (or drop it), leave the owned list, drop the poller's reference.
-fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
+fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
     let state = &cell.header.state;
     // `Builder::on_task_terminate`, before anyone can see the task finished.
-    if let Some(scheduler) = &cell.header.scheduler {
-        scheduler.task_terminated(cell.header.id);
-    }
+    cell.scheduler.task_terminated(cell.header.id);
     let detached = !state.load().is_join_interested();
     if detached {
         // Detached (JOIN_INTEREST never comes back): nobody will read the output, so it is
@@ -250,7 +239,7 @@ fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
     // publication leaves the output to us (rule 3), and it must be dropped inside the
     // task's context too (issue 8, defect 9), so the context must still exist then. It is
     // released before the JoinHandle is woken, so whoever that wakes finds the task's
-    // bindings released (step 5 in task/mod.rs).
+    // bindings released (step 5 in task/raw/mod.rs).
     let mut context = cell.context.with_mut(|context| {
         // SAFETY: still RUNNING: exclusive access to the context (rule 1).
         mem::take(unsafe { &mut *context })
@@ -282,10 +271,8 @@ fn complete<F: Future>(cell: &Cell<F>, raw: RawTask) {
             caught(|| drop_join_waker(cell));
         }
     }
-    let released_from_list = match raw.owner() {
-        Owner::Runtime(scheduler) => scheduler.owned.remove(raw),
-        Owner::Local(local) => local.owned.remove(raw),
-    };
+    // We still hold the poller's reference: the scheduler field is alive (rule 8).
+    let released_from_list = cell.scheduler.release(raw);
     let refs = 1 + usize::from(released_from_list);
     if cell.header.state.transition_to_terminal(refs) {
         // SAFETY: those were the last references.
@@ -298,17 +285,17 @@ fn drop_context(context: Context) {
     let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(context)));
 }
 
-unsafe fn shutdown<F: Future>(ptr: NonNull<Header>) {
+unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller claimed the task via transition_to_shutdown (RUNNING is set) and
     // hands over one reference.
-    let cell = unsafe { cell::<F>(ptr) };
+    let cell = unsafe { cell::<F, S>(ptr) };
     cancel_future(cell);
     complete(cell, RawTask::from_header(ptr));
 }
 
-unsafe fn try_read_output<F: Future>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+unsafe fn try_read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
     // SAFETY: called by the task's JoinHandle, which holds a reference.
-    let cell = unsafe { cell::<F>(ptr) };
+    let cell = unsafe { cell::<F, S>(ptr) };
     if !can_read_output(cell, waker) {
         return;
     }
@@ -327,7 +314,7 @@ unsafe fn try_read_output<F: Future>(ptr: NonNull<Header>, dst: *mut (), waker: 
 
 /// True if the output is ready; otherwise stores `waker` to be woken on completion
 /// (rule 4: the JoinHandle writes the waker field only while JOIN_WAKER is clear).
-fn can_read_output<F: Future>(cell: &Cell<F>, waker: &Waker) -> bool {
+fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
     let state = &cell.header.state;
     let snapshot = state.load();
     if snapshot.is_complete() {
@@ -362,9 +349,9 @@ fn can_read_output<F: Future>(cell: &Cell<F>, waker: &Waker) -> bool {
     true
 }
 
-unsafe fn drop_join_handle<F: Future>(ptr: NonNull<Header>) {
+unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: called by the JoinHandle's drop, which hands over its reference.
-    let cell = unsafe { cell::<F>(ptr) };
+    let cell = unsafe { cell::<F, S>(ptr) };
     let dropped = cell.header.state.transition_to_join_handle_dropped();
     if dropped.drop_output {
         // Complete before we lost interest: the output is ours to drop (rule 3).
@@ -379,7 +366,7 @@ unsafe fn drop_join_handle<F: Future>(ptr: NonNull<Header>) {
 }
 
 /// Drops the stored join waker. The caller owns the field (rule 4).
-fn drop_join_waker<F: Future>(cell: &Cell<F>) {
+fn drop_join_waker<F: Future, S>(cell: &Cell<F, S>) {
     let waker = cell.join_waker.with_mut(|slot| {
         // SAFETY: the caller owns the field: JOIN_WAKER is clear and either the task is
         // incomplete and JOIN_INTEREST gone (the JoinHandle's drop), or the task is
@@ -389,27 +376,8 @@ fn drop_join_waker<F: Future>(cell: &Cell<F>) {
     drop(waker);
 }
 
-/// A `LocalSet` task's set.
-///
-/// # Safety
-///
-/// `ptr` must come from `RawTask::new_local::<F>` (a `LocalCell<F>`, with its whole
-/// provenance) and the caller must hold a reference (rule 2).
-unsafe fn local_set<F: Future>(ptr: NonNull<Header>) -> NonNull<Arc<LocalShared>> {
-    let cell = ptr.cast::<LocalCell<F>>().as_ptr();
-    // SAFETY: the allocation is a live `LocalCell<F>` (caller's contract); the field is
-    // only addressed here, not read.
-    unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*cell).local)) }
-}
-
-unsafe fn dealloc_local<F: Future>(ptr: NonNull<Header>) {
+unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: no references remain, so this is the only access; the pointer came from
-    // `Box::leak` of a `Box<LocalCell<F>>` in RawTask::new_local (its vtable is this one).
-    drop(unsafe { Box::from_raw(ptr.cast::<LocalCell<F>>().as_ptr()) });
-}
-
-unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
-    // SAFETY: no references remain, so this is the only access; the pointer came from
-    // `Box::leak` of a `Box<Cell<F>>` in RawTask::new.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) });
+    // `Box::leak` of a `Box<Cell<F, S>>` in RawTask::allocate (its vtable is this one).
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
 }

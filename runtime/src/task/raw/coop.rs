@@ -83,7 +83,7 @@ impl<F: Future> Future for Unconstrained<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<F::Output> {
         // SAFETY: `future` is structurally pinned: never moved out nor reached by `&mut`
-        // outside this projection (rule 6 in task/mod.rs).
+        // outside this projection (rule 6 in task/raw/mod.rs).
         let future = unsafe { self.map_unchecked_mut(|this| &mut this.future) };
         with_budget(None, || future.poll(cx))
     }

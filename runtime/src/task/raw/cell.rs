@@ -1,6 +1,7 @@
-//! One task, one allocation: the [`Header`], the task's [`Context`], the join waker and
-//! the future/output stage, laid out as one `#[repr(C)]` cell; and the type-erased
-//! handles to it ([`RawTask`], [`Notified`]).
+//! One task, one allocation: the [`Header`], the task's scheduler (any [`Schedule`]), its
+//! [`Context`], the join waker and the future/output stage, laid out as one `#[repr(C)]`
+//! cell; and the type-erased handles to it ([`RawTask`], [`Notified`]). The access rules
+//! every `// SAFETY:` here cites are in `task/raw/mod.rs`.
 //!
 //! Nothing is over-aligned: the cell is as large as its fields need (about 100 bytes plus
 //! the future for a pending task), where a cache-line-aligned header would round every
@@ -13,12 +14,10 @@ use std::task::Waker;
 use ctxrt_context::Context;
 
 use super::harness;
+use super::list::Links;
 use super::state::State;
-use super::{Id, JoinError};
-use crate::scheduler::owned::Links;
-use crate::scheduler::SchedulerShared;
-use crate::sync::{Arc, UnsafeCell};
-use crate::task::local::LocalShared;
+use super::{Id, JoinError, Schedule};
+use crate::sync::UnsafeCell;
 
 /// The type-independent part of a task, at offset 0 of its cell.
 pub(crate) struct Header {
@@ -31,27 +30,8 @@ pub(crate) struct Header {
     /// The name given by `task::Builder::name`, if any: one thin pointer, so unnamed
     /// tasks pay 8 bytes. Immutable after spawn.
     pub(crate) name: Option<Box<TaskName>>,
-    /// Where wakes re-queue the task and whose owned list holds it; `None` for a
-    /// `LocalSet` task, whose set is found through the vtable ([`RawTask::owner`]).
-    /// Immutable after spawn.
-    pub(crate) scheduler: Option<Arc<SchedulerShared>>,
-    /// The owned-task list's links (rule 5 in `task/mod.rs`).
+    /// The owned-task list's links (rule 5 in `task/raw/mod.rs`).
     pub(crate) links: UnsafeCell<Links>,
-}
-
-/// Who runs a task: a runtime's scheduler, or a `LocalSet` (`task/local.rs`) whose
-/// thread alone polls and drops it (rule 7 in `task/mod.rs`).
-pub(crate) enum Owner<'a> {
-    Runtime(&'a Arc<SchedulerShared>),
-    Local(&'a Arc<LocalShared>),
-}
-
-/// A `LocalSet` task's allocation: the common cell (header at offset 0), then its set.
-/// Kept out of `Header` so a runtime's tasks do not pay for it.
-#[repr(C)]
-pub(crate) struct LocalCell<F: Future> {
-    pub(crate) cell: Cell<F>,
-    pub(crate) local: Arc<LocalShared>,
 }
 
 /// A task's name (`task::Builder::name`), boxed behind one thin pointer in the header.
@@ -68,10 +48,14 @@ pub(crate) enum Stage<F: Future> {
 }
 
 /// The whole task allocation. `repr(C)` puts the header at offset 0, so a
-/// `NonNull<Header>` and a `NonNull<Cell<F>>` are the same pointer.
+/// `NonNull<Header>` and a `NonNull<Cell<F, S>>` are the same pointer.
 #[repr(C)]
-pub(crate) struct Cell<F: Future> {
+pub(crate) struct Cell<F: Future, S> {
     pub(crate) header: Header,
+    /// Where wakes re-queue the task and whose owned list holds it: the runtime's
+    /// scheduler or a `LocalSet`. Immutable after spawn; lives as long as the cell
+    /// (rule 8).
+    pub(crate) scheduler: S,
     /// The task's own context: entered around each poll (rule 1).
     pub(crate) context: UnsafeCell<Context>,
     /// The JoinHandle's waker (rule 4).
@@ -80,10 +64,12 @@ pub(crate) struct Cell<F: Future> {
     pub(crate) stage: UnsafeCell<Stage<F>>,
 }
 
-/// The operations that need the future's type.
+/// The operations that need the future's or the scheduler's type.
 pub(crate) struct Vtable {
     /// Runs the task for one queued `Notified` (consumes its reference).
     pub(crate) run: unsafe fn(NonNull<Header>),
+    /// Hands one reference, as a `Notified`, to the task's [`Schedule::schedule`].
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Cancels a task claimed by `transition_to_shutdown` (consumes one reference).
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
     /// Moves the output into `*dst` (a `Poll<Result<F::Output, JoinError>>`) if complete,
@@ -93,12 +79,7 @@ pub(crate) struct Vtable {
     pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
     /// Frees the cell.
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
-    /// A `LocalSet` task's set (a `LocalCell`'s `local`); `None` for a runtime's task.
-    pub(crate) local_set: Option<LocalSetFn>,
 }
-
-/// Finds a `LocalSet` task's set from its header pointer (`Vtable::local_set`).
-pub(crate) type LocalSetFn = unsafe fn(NonNull<Header>) -> NonNull<Arc<LocalShared>>;
 
 /// An untyped pointer to a task; owns nothing by itself.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -107,11 +88,11 @@ pub(crate) struct RawTask {
 }
 
 impl RawTask {
-    /// Allocates a task holding `refs` references, already `NOTIFIED`.
-    pub(crate) fn new<F>(
+    /// Allocates a task run by `scheduler`, holding `refs` references, already `NOTIFIED`.
+    pub(crate) fn new<F, S>(
         future: F,
         context: Context,
-        scheduler: Arc<SchedulerShared>,
+        scheduler: S,
         id: Id,
         name: Option<Box<TaskName>>,
         refs: usize,
@@ -119,22 +100,22 @@ impl RawTask {
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
+        S: Schedule,
     {
-        let cell = Box::new(Self::cell(future, context, Some(scheduler), id, name, refs));
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
-        RawTask { ptr }
+        Self::allocate(Self::cell(future, context, scheduler, id, name, refs))
     }
 
     /// Allocates a `LocalSet` task (`task/local.rs`), which need not be `Send`.
     ///
     /// # Safety
     ///
-    /// The caller upholds rule 7 in `task/mod.rs`: the task is spawned on the `LocalSet`'s
-    /// thread, and only that thread polls it and drops its future and its context.
-    pub(crate) unsafe fn new_local<F>(
+    /// The caller upholds rule 7 in `task/raw/mod.rs`: the task is spawned on the
+    /// `LocalSet`'s thread, and only that thread polls it and drops its future and its
+    /// context.
+    pub(crate) unsafe fn new_local<F, S>(
         future: F,
         context: Context,
-        local: Arc<LocalShared>,
+        scheduler: S,
         id: Id,
         name: Option<Box<TaskName>>,
         refs: usize,
@@ -142,56 +123,43 @@ impl RawTask {
     where
         F: Future + 'static,
         F::Output: 'static,
+        S: Schedule,
     {
-        let mut cell = Self::cell(future, context, None, id, name, refs);
-        cell.header.vtable = harness::local_vtable::<F>();
-        let cell = Box::new(LocalCell { cell, local });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        Self::allocate(Self::cell(future, context, scheduler, id, name, refs))
+    }
+
+    fn allocate<F: Future, S>(cell: Cell<F, S>) -> RawTask {
+        let ptr = NonNull::from(Box::leak(Box::new(cell))).cast::<Header>();
         RawTask { ptr }
     }
 
-    fn cell<F>(
+    fn cell<F, S>(
         future: F,
         context: Context,
-        scheduler: Option<Arc<SchedulerShared>>,
+        scheduler: S,
         id: Id,
         name: Option<Box<TaskName>>,
         refs: usize,
-    ) -> Cell<F>
+    ) -> Cell<F, S>
     where
         F: Future + 'static,
         F::Output: 'static,
+        S: Schedule,
     {
         Cell {
             header: Header {
                 state: State::new(refs),
-                vtable: harness::vtable::<F>(),
+                vtable: harness::vtable::<F, S>(),
                 id,
                 name,
-                scheduler,
                 links: UnsafeCell::new(Links::default()),
             },
+            scheduler,
             // With the `tracing` feature, the spawner's current span (span/inherit.rs); with
             // `opentelemetry`, its current OTel context (otel/attach.rs).
             context: UnsafeCell::new(crate::otel::capture(crate::span::capture(context))),
             join_waker: UnsafeCell::new(None),
             stage: UnsafeCell::new(Stage::Running(future)),
-        }
-    }
-
-    /// Who runs this task. Valid while the caller holds a reference (rule 2).
-    pub(crate) fn owner(&self) -> Owner<'_> {
-        let header = self.header();
-        match (&header.scheduler, header.vtable.local_set) {
-            (Some(scheduler), _) => Owner::Runtime(scheduler),
-            (None, Some(local_set)) => {
-                // SAFETY: a task without a scheduler was made by `new_local` as a
-                // `LocalCell`, whose vtable's `local_set` reads it through this pointer
-                // (which has the whole allocation's provenance); the caller's reference
-                // keeps it alive (rule 2) and the field is immutable.
-                Owner::Local(unsafe { local_set(self.ptr).as_ref() })
-            }
-            (None, None) => unreachable!("a task with neither a scheduler nor a LocalSet"),
         }
     }
 
@@ -208,8 +176,16 @@ impl RawTask {
     /// The header. Valid while the caller holds a reference (rule 2).
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: every RawTask in use is backed by a reference the caller holds (rule 2 in
-        // task/mod.rs), so the cell is allocated; the header is only read through `&`.
+        // task/raw/mod.rs), so the cell is allocated; the header is only read through `&`.
         unsafe { self.ptr.as_ref() }
+    }
+
+    /// Queues the task on its scheduler ([`Schedule::schedule`]), handing over one
+    /// reference the caller owns (it becomes the queue entry's).
+    pub(crate) fn schedule(self) {
+        // SAFETY: the caller hands over one reference (rule 2), which becomes the
+        // `Notified` that `schedule` passes on.
+        unsafe { (self.header().vtable.schedule)(self.ptr) }
     }
 
     /// See [`Vtable::shutdown`].
@@ -261,8 +237,9 @@ pub(crate) struct Notified {
 }
 
 // SAFETY: a runtime task's future and output are `Send` (bounds on every spawn function),
-// and all shared fields are accessed under the rules in task/mod.rs, so a queued task may
-// be run or dropped on any thread. A `LocalSet` task's entry may be queued or dropped on
+// its scheduler is `Send + Sync` (bounds of `Schedule`), and all shared fields are
+// accessed under the rules in task/raw/mod.rs, so a queued task may be run or dropped on
+// any thread. A `LocalSet` task's entry may be queued or dropped on
 // any thread, but run only on its set's thread, and its future and context are dropped
 // there before its last reference can go elsewhere (rule 7).
 unsafe impl Send for Notified {}
@@ -271,11 +248,6 @@ impl Notified {
     /// Wraps a reference the caller owns and hands over.
     pub(crate) fn from_raw(raw: RawTask) -> Notified {
         Notified { raw }
-    }
-
-    /// The task this entry is for.
-    pub(crate) fn raw(&self) -> RawTask {
-        self.raw
     }
 
     /// Runs the task; the reference goes with it.
@@ -314,8 +286,10 @@ mod tests {
         // Header, context, join waker and the stage of a zero-sized future: no padding to
         // a cache line. This is what 1,000,000 pending tasks cost each, before malloc's own
         // per-chunk overhead.
-        let size = std::mem::size_of::<Cell<std::future::Pending<()>>>();
+        // The scheduler field is one `Arc` for a runtime's or a `LocalSet`'s tasks.
+        type PendingCell = Cell<std::future::Pending<()>, crate::sync::Arc<()>>;
+        let size = std::mem::size_of::<PendingCell>();
         assert!(size <= 128, "a pending task's cell grew to {size} bytes");
-        assert_eq!(std::mem::align_of::<Cell<std::future::Pending<()>>>(), 8);
+        assert_eq!(std::mem::align_of::<PendingCell>(), 8);
     }
 }

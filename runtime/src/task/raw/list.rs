@@ -1,10 +1,12 @@
-//! The owned-task list: every unfinished async task of a runtime, so shutdown can cancel
-//! the ones that are idle (awaiting a wake nobody will send) as well as the queued ones.
+//! The owned-task list: every unfinished async task of a runtime (or of a `LocalSet`), so
+//! shutdown can cancel the ones that are idle (awaiting a wake nobody will send) as well
+//! as the queued ones. Part of the task core: the scheduler and `LocalSet` each own one
+//! and unlink finished tasks from it in their `Schedule::release`.
 //!
 //! An intrusive doubly linked list through each task's `Header::links`, split into shards
 //! by task id so spawns on different workers rarely share a lock. Invariants:
 //! 1. A task's links are read and written only under its shard's lock (rule 5 in
-//!    `task/mod.rs`).
+//!    `task/raw/mod.rs`).
 //! 2. A task in the list holds one reference for the list; whoever unlinks it (`remove` at
 //!    completion, or `close_and_shutdown_all`) takes that reference over.
 //! 3. Once `closed` is set (under no lock, `SeqCst`), no insert succeeds: an insert checks
@@ -12,8 +14,8 @@
 
 use std::ptr::NonNull;
 
+use super::cell::{Header, RawTask};
 use crate::sync::{AtomicBool, BlockingMutex, Ordering};
-use crate::task::raw::{Header, RawTask};
 
 /// A task's place in its shard's list.
 #[derive(Default)]
@@ -31,7 +33,7 @@ struct Shard {
 // SAFETY: the shard only holds pointers to tasks, which are Send (their futures are), and
 // every access to the pointed-to links happens under the shard's mutex (invariant 1). A
 // `LocalSet`'s list holds `!Send` tasks, but only its set's thread inserts, shuts down
-// and completes them (rule 7 in task/mod.rs); other threads never reach its shards.
+// and completes them (rule 7 in task/raw/mod.rs); other threads never reach its shards.
 unsafe impl Send for Shard {}
 
 /// The list of a runtime's unfinished async tasks.

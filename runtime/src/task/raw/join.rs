@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{self, Poll};
 
-use super::raw::RawTask;
+use super::cell::RawTask;
 use super::{coop, AbortHandle, Id, JoinError};
 
 /// An owned permission to await a task's output; dropping it detaches the task.
@@ -32,7 +32,7 @@ pub struct JoinHandle<T> {
 }
 
 // SAFETY: the handle only moves the task's output (`T: Send`) out of the task and touches
-// shared task fields under the rules in task/mod.rs.
+// shared task fields under the rules in task/raw/mod.rs.
 unsafe impl<T: Send> Send for JoinHandle<T> {}
 // SAFETY: `&JoinHandle` only allows `abort`, `is_finished` and `id`, which use the atomic
 // state word; the output is reached only through `&mut` (poll).

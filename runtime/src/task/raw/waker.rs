@@ -1,9 +1,13 @@
 //! The task waker: a `RawWakerVTable` over the task's own reference count.
 //!
 //! The data pointer is the task's header; a waker owns one reference (rule 2 in
-//! `task/mod.rs`). Waking runs the `state.rs` transition and, when it says so, queues a
-//! `Notified` on the task's scheduler. No allocation, and every refcount change is an
-//! atomic from the `sync` shim, so loom follows it.
+//! `task/raw/mod.rs`). Waking runs the `state.rs` transition and, when it says so, hands a
+//! `Notified` to the task's scheduler through its vtable (`RawTask::schedule`, then
+//! [`Schedule::schedule`](super::Schedule::schedule)). No allocation, and every refcount
+//! change is an atomic from the `sync` shim, so loom follows it.
+//!
+//! Also here: [`arc_waker`], a waker over any `Arc` of an [`ArcWake`] type (`JoinSet`
+//! entries, the scheduler's `block_on` signal).
 //!
 //! Self-wakes are cheaper: while a thread polls a task, `POLLING` names it, and a
 //! `wake_by_ref` of that very task on that thread (a yield, an exhausted budget) only
@@ -16,9 +20,8 @@ use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use super::raw::{Header, Notified, RawTask};
+use super::cell::{Header, RawTask};
 use super::state::TransitionToNotified;
-use crate::scheduler::worker::BlockOnSignal;
 use crate::sync::{thread_local_const, Arc};
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
@@ -89,7 +92,8 @@ unsafe fn clone(data: *const ()) -> RawWaker {
 unsafe fn wake(data: *const ()) {
     let raw = raw_of(data);
     match raw.header().state.transition_to_notified_by_val() {
-        TransitionToNotified::Submit => crate::scheduler::schedule(Notified::from_raw(raw)),
+        // The waker's reference becomes the queue entry's.
+        TransitionToNotified::Submit => raw.schedule(),
         // SAFETY: the transition dropped this waker's reference and it was the last.
         TransitionToNotified::Dealloc => unsafe { raw.dealloc() },
         TransitionToNotified::DoNothing => {}
@@ -102,50 +106,14 @@ unsafe fn wake_by_ref(data: *const ()) {
     }
     let raw = raw_of(data);
     match raw.header().state.transition_to_notified_by_ref() {
-        TransitionToNotified::Submit => crate::scheduler::schedule(Notified::from_raw(raw)),
+        // The transition took a new reference for the queue entry.
+        TransitionToNotified::Submit => raw.schedule(),
         TransitionToNotified::DoNothing | TransitionToNotified::Dealloc => {}
     }
 }
 
 unsafe fn drop_waker(data: *const ()) {
     raw_of(data).drop_reference();
-}
-
-/// A waker for a `block_on` caller: sets the signal's flag and unparks its thread.
-pub(crate) fn signal_waker(signal: Arc<BlockOnSignal>) -> Waker {
-    let data = Arc::into_raw(signal) as *const ();
-    // SAFETY: SIGNAL_VTABLE's functions treat `data` as a pointer from `Arc::into_raw` of
-    // an `Arc<BlockOnSignal>` and keep its count balanced: this waker owns the one
-    // reference just leaked into it.
-    unsafe { Waker::from_raw(RawWaker::new(data, &SIGNAL_VTABLE)) }
-}
-
-static SIGNAL_VTABLE: RawWakerVTable =
-    RawWakerVTable::new(signal_clone, signal_wake, signal_wake_by_ref, signal_drop);
-
-unsafe fn signal_clone(data: *const ()) -> RawWaker {
-    // SAFETY: `data` came from Arc::into_raw and this waker still owns its reference, so
-    // the Arc is alive; ManuallyDrop keeps that reference, the clone makes a new one.
-    let signal = ManuallyDrop::new(unsafe { Arc::from_raw(data as *const BlockOnSignal) });
-    let clone: Arc<BlockOnSignal> = Arc::clone(&signal);
-    RawWaker::new(Arc::into_raw(clone) as *const (), &SIGNAL_VTABLE)
-}
-
-unsafe fn signal_wake(data: *const ()) {
-    // SAFETY: consumes the reference this waker owns (wake takes the waker by value).
-    let signal = unsafe { Arc::from_raw(data as *const BlockOnSignal) };
-    signal.wake();
-}
-
-unsafe fn signal_wake_by_ref(data: *const ()) {
-    // SAFETY: borrows the waker's reference without consuming it (ManuallyDrop).
-    let signal = ManuallyDrop::new(unsafe { Arc::from_raw(data as *const BlockOnSignal) });
-    signal.wake();
-}
-
-unsafe fn signal_drop(data: *const ()) {
-    // SAFETY: releases the reference this waker owns.
-    drop(unsafe { Arc::from_raw(data as *const BlockOnSignal) });
 }
 
 /// Something woken through an `Arc` (a `JoinSet` entry): what [`arc_waker`] calls.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::raw::{Notified, RawTask};
+use super::cell::RawTask;
 use super::Id;
 
 /// Aborts a task without owning its output: made by [`JoinHandle::abort_handle`]
@@ -23,13 +23,13 @@ use super::Id;
 /// });
 /// ```
 pub struct AbortHandle {
-    /// Holds one reference to the task (rule 2 in task/mod.rs).
+    /// Holds one reference to the task (rule 2 in task/raw/mod.rs).
     raw: RawTask,
 }
 
 // SAFETY: an AbortHandle only reads the header (immutable after spawn) and changes the
 // atomic state word; it never touches the future, output, context or join waker (rules
-// 1, 3 and 4 in task/mod.rs), so it may be used and dropped from any thread.
+// 1, 3 and 4 in task/raw/mod.rs), so it may be used and dropped from any thread.
 unsafe impl Send for AbortHandle {}
 // SAFETY: as for Send: every method takes `&self` and only uses the atomic state word.
 unsafe impl Sync for AbortHandle {}
@@ -88,7 +88,8 @@ impl AbortHandle {
 /// Sets `CANCELLED` and, for an idle task, queues it so a worker cancels it.
 pub(crate) fn abort_task(raw: RawTask) {
     if raw.header().state.transition_to_notified_and_cancel() {
-        crate::scheduler::schedule(Notified::from_raw(raw));
+        // The transition took a new reference for the queue entry.
+        raw.schedule();
     }
 }
 
