@@ -6,10 +6,12 @@
 //!
 //! How: at the spawn (`RawTask::new`, on the spawning thread) [`capture`] puts
 //! `Span::current()` into the new task's context as a hidden `task_private` binding
-//! ([`TASK_SPAN`], never inherited by accident: each spawn captures afresh). The poll path
-//! (`harness.rs`, `in_context`) calls [`run_in`], whose first step checks the task's own
-//! context for that binding without touching a thread-local: a task that carries no span
-//! pays that one check. A spawn inside [`without_span_inheritance`] captures nothing.
+//! ([`TASK_SPAN`], never inherited by accident: each spawn captures afresh), and
+//! [`carried`] sets the task's `TRACE` bit (`task/state.rs`) if it did. The poll path
+//! (`harness.rs`, `in_context`) calls [`run_in`] only for a task with that bit, which
+//! checks the task's own context for the binding without touching a thread-local: a task
+//! that carries no span (nor an OTel context) pays one test of its state word per poll.
+//! A spawn inside [`without_span_inheritance`] captures nothing.
 //!
 //! The captured span shows in the task's context as a binding named `ctxrt.span` (not
 //! loggable); it is invisible to every other var.
@@ -43,6 +45,15 @@ fn capture_current(context: Context) -> Context {
         return context;
     }
     context.with_value(&TASK_SPAN, span)
+}
+
+/// Span inheritance is compiled in: the poll path looks at the task's `TRACE` bit.
+pub(crate) const INHERITS: bool = true;
+
+/// Whether `context` carries a span for its task to run in (the task's `TRACE` bit).
+#[inline]
+pub(crate) fn carried(context: &Context) -> bool {
+    context.contains(&TASK_SPAN)
 }
 
 /// Runs `f` inside `context` and, if the task captured a span, inside that span.

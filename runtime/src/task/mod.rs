@@ -94,6 +94,7 @@ pub use join_set::JoinSet;
 pub use local::{spawn_local, LocalEnterGuard, LocalSet, RunUntil};
 pub use yield_now::yield_now;
 
+pub use crate::otel::without_otel_inheritance;
 pub use crate::span::without_span_inheritance;
 
 /// A task's id: unique among the tasks of one runtime.

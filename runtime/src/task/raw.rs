@@ -162,18 +162,21 @@ impl RawTask {
         F: Future + 'static,
         F::Output: 'static,
     {
+        // With `tracing`, the spawner's current span (span/inherit.rs); with
+        // `opentelemetry`, its current OTel context (otel/attach.rs). `TRACE` records
+        // whether the context carries either, so polls of a task without skip both.
+        let context = crate::otel::capture(crate::span::capture(context));
+        let trace = crate::span::carried(&context) || crate::otel::carried(&context);
         Cell {
             header: Header {
-                state: State::new(refs),
+                state: State::new_traced(refs, trace),
                 vtable: harness::vtable::<F>(),
                 id,
                 name,
                 scheduler,
                 links: UnsafeCell::new(Links::default()),
             },
-            // With the `tracing` feature, the spawner's current span (span/inherit.rs); with
-            // `opentelemetry`, its current OTel context (otel/attach.rs).
-            context: UnsafeCell::new(crate::otel::capture(crate::span::capture(context))),
+            context: UnsafeCell::new(context),
             join_waker: UnsafeCell::new(None),
             stage: UnsafeCell::new(Stage::Running(future)),
         }
