@@ -30,12 +30,27 @@ use opentelemetry::baggage::BaggageExt;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::Context as OtelContext;
 
+use crate::sync::{Ordering, StaticAtomicUsize};
+
 /// The OTel context a task runs with; bound in the task's own context by [`capture`].
 static TASK_OTEL: ContextVar<OtelContext> = ContextVar::new("ctxrt.otel").task_private();
 
 /// Bound (to anything) while spawns must not capture the current OTel context.
 static NO_OTEL_INHERITANCE: ContextVar<()> =
     ContextVar::new("ctxrt.no_otel_inheritance").task_private();
+
+/// Nonzero once any [`without_otel_inheritance`] has begun: until then
+/// [`NO_OTEL_INHERITANCE`] is bound in no context, and a capture skips looking it up (a
+/// binding lookup in the spawner's context, dearer than the rest of a capture).
+static OPT_OUT_USED: StaticAtomicUsize = StaticAtomicUsize::new(0);
+
+/// Whether spawns here must not capture the current OTel context.
+#[inline]
+fn opted_out() -> bool {
+    // Relaxed: a context holding the binding got here after the store that preceded its
+    // binding (on this thread, or as a snapshot handed over, which orders the two).
+    OPT_OUT_USED.load(Ordering::Relaxed) != 0 && NO_OTEL_INHERITANCE.is_set()
+}
 
 /// OTel inheritance is compiled in: the poll path looks at the task's `TRACE` bit.
 pub(crate) const INHERITS: bool = true;
@@ -71,7 +86,7 @@ fn inheritable(otel: &OtelContext) -> Option<OtelContext> {
 #[inline(never)]
 fn inheritable_unless_opted_out(otel: &OtelContext) -> Option<OtelContext> {
     // Reads a ctxrt var only, never OTel's thread-local (which `map_current` borrows).
-    if NO_OTEL_INHERITANCE.is_set() {
+    if opted_out() {
         None
     } else {
         Some(otel.clone())
@@ -101,7 +116,7 @@ pub(crate) struct ThreadOtel(Option<OtelContext>);
 impl ThreadOtel {
     /// The caller's current OTel context, unless inside [`without_otel_inheritance`].
     pub(crate) fn capture() -> ThreadOtel {
-        if NO_OTEL_INHERITANCE.is_set() {
+        if opted_out() {
             ThreadOtel(None)
         } else {
             ThreadOtel(Some(OtelContext::current()))
@@ -156,5 +171,6 @@ impl ThreadOtel {
 /// }
 /// ```
 pub fn without_otel_inheritance<R>(f: impl FnOnce() -> R) -> R {
+    OPT_OUT_USED.store(1, Ordering::Relaxed);
     NO_OTEL_INHERITANCE.scope((), f)
 }
