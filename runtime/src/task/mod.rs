@@ -35,6 +35,7 @@ pub use join_set::JoinSet;
 pub use local::{spawn_local, LocalEnterGuard, LocalSet, RunUntil};
 pub use yield_now::yield_now;
 
+pub use crate::otel::without_otel_inheritance;
 pub use crate::span::without_span_inheritance;
 
 /// Spawns `future` on the current runtime in the given `context` instead of a snapshot of

@@ -146,18 +146,21 @@ impl RawTask {
         F::Output: 'static,
         S: Schedule,
     {
+        // With `tracing`, the spawner's current span (span/inherit.rs); with
+        // `opentelemetry`, its current OTel context (otel/attach.rs). `TRACE` records
+        // whether the context carries either, so polls of a task without skip both.
+        let context = crate::otel::capture(crate::span::capture(context));
+        let trace = crate::span::carried(&context) || crate::otel::carried(&context);
         Cell {
             header: Header {
-                state: State::new(refs),
+                state: State::new_traced(refs, trace),
                 vtable: harness::vtable::<F, S>(),
                 id,
                 name,
                 links: UnsafeCell::new(Links::default()),
             },
             scheduler,
-            // With the `tracing` feature, the spawner's current span (span/inherit.rs); with
-            // `opentelemetry`, its current OTel context (otel/attach.rs).
-            context: UnsafeCell::new(crate::otel::capture(crate::span::capture(context))),
+            context: UnsafeCell::new(context),
             join_waker: UnsafeCell::new(None),
             stage: UnsafeCell::new(Stage::Running(future)),
         }

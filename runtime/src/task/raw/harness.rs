@@ -203,11 +203,15 @@ fn in_context<F: Future, S, R>(cell: &Cell<F, S>, f: impl FnOnce() -> R) -> R {
     cell.context.with_mut(|context| {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
         let context = unsafe { &mut *context };
-        // `Context::run` with the task id marked, inside the task's inherited span with
-        // `tracing` (span/) and with its inherited OTel context attached with
-        // `opentelemetry` (otel/).
+        // `Context::run` with the task id marked; if the task carries an inherited span
+        // (`tracing`, span/) or OTel context (`opentelemetry`, otel/), inside the span and
+        // with the OTel context attached. Without either feature this is `Context::run`.
         super::id::with_task_id(cell.header.id, || {
-            crate::otel::run_in(context, |context| crate::span::run_in(context, f))
+            if (crate::span::INHERITS || crate::otel::INHERITS) && cell.header.state.has_trace() {
+                crate::otel::run_in(context, |context| crate::span::run_in(context, f))
+            } else {
+                context.run(f)
+            }
         })
     })
 }
