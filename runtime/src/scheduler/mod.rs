@@ -281,7 +281,7 @@ impl Schedule for Arc<SchedulerShared> {
     /// A wake: the current worker's LIFO slot, so it runs next.
     #[inline]
     fn schedule(&self, task: Notified) {
-        self.route(task, Placement::Lifo);
+        route(self, task, Placement::Lifo);
     }
 
     /// Woken by someone else while it ran (after its poll stored its context): the back
@@ -289,14 +289,14 @@ impl Schedule for Arc<SchedulerShared> {
     /// already runnable on this worker.
     #[inline]
     fn yield_now(&self, task: Notified) {
-        self.route(task, Placement::Back);
+        route(self, task, Placement::Back);
     }
 
     /// Woke itself during its poll (a yield): the worker's deferred list, run when the
     /// worker has nothing else to do (`worker.rs`).
     #[inline]
     fn defer(&self, task: Notified) {
-        self.route(task, Placement::Deferred);
+        route(self, task, Placement::Deferred);
     }
 
     fn release(&self, task: RawTask) -> bool {
@@ -322,29 +322,28 @@ enum Placement {
     Deferred,
 }
 
-impl SchedulerShared {
-    /// Queues `task` (whose cell holds `this`) by `placement` on this thread's core if it
-    /// is one of this scheduler's workers, else on the injector.
-    #[inline]
-    fn route(self: &Arc<Self>, task: Notified, placement: Placement) {
-        let task = with_current_worker(move |worker| match worker {
-            Some((shared, core)) if Arc::ptr_eq(shared, self) => {
-                // The worker's own `Arc`, not `self`, is used from here on (rule 8).
-                match placement {
-                    Placement::Lifo => core.push_lifo(shared, task),
-                    Placement::Back => core.push_yielded(task),
-                    Placement::Deferred => core.push_deferred(task),
-                }
-                None
+/// Queues `task` (whose cell holds `this`) by `placement` on this thread's core if it is
+/// one of this scheduler's workers, else on the injector. (A free function: loom's `Arc`
+/// cannot be a `self` type.)
+#[inline]
+fn route(this: &Arc<SchedulerShared>, task: Notified, placement: Placement) {
+    let task = with_current_worker(move |worker| match worker {
+        Some((shared, core)) if Arc::ptr_eq(shared, this) => {
+            // The worker's own `Arc`, not `self`, is used from here on (rule 8).
+            match placement {
+                Placement::Lifo => core.push_lifo(shared, task),
+                Placement::Back => core.push_yielded(task),
+                Placement::Deferred => core.push_deferred(task),
             }
-            _ => Some(task),
-        });
-        if let Some(task) = task {
-            // A foreign thread: hold the scheduler alive by our own reference, since the
-            // task (and the `Arc` in its cell that `self` is) may be run and freed as soon
-            // as it is queued (rule 8).
-            let shared = self.clone();
-            shared.push_remote(task);
+            None
         }
+        _ => Some(task),
+    });
+    if let Some(task) = task {
+        // A foreign thread: hold the scheduler alive by our own reference, since the
+        // task (and the `Arc` in its cell that `self` is) may be run and freed as soon
+        // as it is queued (rule 8).
+        let shared = this.clone();
+        shared.push_remote(task);
     }
 }
