@@ -230,6 +230,81 @@ impl ModelTimers {
     }
 }
 
+/// The runtime's timer store (`time/source.rs`) with one wheel per worker, as workers,
+/// other threads and the driver-holder use it: the model names the wheel a timer is armed
+/// in (a worker's own), and may cancel or reset it from any thread. A paused store's clock
+/// moves only by [`ModelTimeStore::advance`]; a running one reads the real clock (loom
+/// does not model time, so models on it use deadlines far from now).
+pub struct ModelTimeStore(crate::time::source::TimeShared);
+
+/// A timer armed in [`ModelTimeStore`].
+#[derive(Clone, Copy)]
+pub struct ModelStoreTimer(crate::time::source::TimerKey);
+
+impl ModelTimeStore {
+    /// A store with `wheels` wheels, its clock paused at its origin if `paused`.
+    pub fn new(wheels: usize, paused: bool) -> ModelTimeStore {
+        ModelTimeStore(crate::time::source::TimeShared::new(paused, wheels))
+    }
+
+    /// Arms a timer `after` from the clock's now in wheel `wheel`, as that worker's
+    /// `Sleep` does on its first poll; returns it and whether the driver must be woken.
+    pub fn arm_in(
+        &self,
+        wheel: usize,
+        after: Duration,
+        waker: &std::task::Waker,
+    ) -> (ModelStoreTimer, bool) {
+        let deadline = self.0.now() + after;
+        let (key, wake) = self
+            .0
+            .arm_in(wheel, deadline, waker)
+            .expect("a future deadline");
+        (ModelStoreTimer(key), wake)
+    }
+
+    /// A `Sleep` dropped (on any thread): its entry is removed.
+    pub fn cancel(&self, timer: ModelStoreTimer) {
+        self.0.remove(timer.0);
+    }
+
+    /// `Sleep::reset` to `after` from now (on any thread); wakes the waker if due.
+    pub fn reset(&self, timer: ModelStoreTimer, after: Duration) {
+        let (due, _wake_driver) = self.0.reset(timer.0, self.0.now() + after);
+        if let Some(waker) = due {
+            waker.wake();
+        }
+    }
+
+    /// The `Sleep`'s poll by its task: true if fired, else `waker` is stored.
+    pub fn poll(&self, timer: ModelStoreTimer, waker: &std::task::Waker) -> bool {
+        self.0.poll(timer.0, waker)
+    }
+
+    /// `time::advance` on the paused clock: fires what came due, waking after the locks.
+    pub fn advance(&self, by: Duration) {
+        for waker in self.0.advance(by) {
+            waker.wake();
+        }
+    }
+
+    /// The driver-holder's scan before it parks: fires what is due in every wheel (woken
+    /// after the locks) and returns the timeout it would park with.
+    pub fn before_park(&self) -> Option<Duration> {
+        let mut wakers = Vec::new();
+        let timeout = self.0.before_park(&mut wakers, true);
+        for waker in wakers {
+            waker.wake();
+        }
+        timeout
+    }
+
+    /// Entries still in use across the wheels.
+    pub fn live_entries(&self) -> usize {
+        self.0.live_entries()
+    }
+}
+
 impl Default for ModelTimers {
     fn default() -> Self {
         ModelTimers::new()
