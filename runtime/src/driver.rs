@@ -49,13 +49,11 @@ pub(crate) struct DriverHandle {
 }
 
 impl DriverHandle {
-    /// A driver with the parts asked for, its timers in `timer_shards` wheels
-    /// (`time/source.rs`); `Ok(None)` if neither part was asked for.
+    /// A driver with the parts asked for; `Ok(None)` if neither was.
     pub(crate) fn new(
         enable_io: bool,
         enable_time: bool,
         start_paused: bool,
-        timer_shards: usize,
     ) -> io::Result<Option<Arc<DriverHandle>>> {
         if !enable_io && !enable_time {
             return Ok(None);
@@ -70,7 +68,7 @@ impl DriverHandle {
         } else {
             None
         };
-        let time = enable_time.then(|| TimeShared::new(start_paused, timer_shards));
+        let time = enable_time.then(|| TimeShared::new(start_paused));
         Ok(Some(Arc::new(DriverHandle {
             poll: BlockingMutex::new(PollState {
                 poll,

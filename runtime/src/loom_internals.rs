@@ -230,36 +230,28 @@ impl ModelTimers {
     }
 }
 
-/// The runtime's timer store (`time/source.rs`) with one wheel per worker, as workers,
-/// other threads and the driver-holder use it: the model names the wheel a timer is armed
-/// in (a worker's own), and may cancel or reset it from any thread. A paused store's clock
-/// moves only by [`ModelTimeStore::advance`]; a running one reads the real clock (loom
-/// does not model time, so models on it use deadlines far from now).
+/// The runtime's timer store (`time/source.rs`: the clock, the wheel and the driver's
+/// wake tick) as tasks, other threads and the driver-holder use it; a timer may be
+/// cancelled or reset from any thread. A paused store's clock moves only by
+/// [`ModelTimeStore::advance`]; a running one reads the real clock (loom does not model
+/// time, so models on it use deadlines far from now).
 pub struct ModelTimeStore(crate::time::source::TimeShared);
 
 /// A timer armed in [`ModelTimeStore`].
 #[derive(Clone, Copy)]
-pub struct ModelStoreTimer(crate::time::source::TimerKey);
+pub struct ModelStoreTimer(crate::time::wheel::EntryKey);
 
 impl ModelTimeStore {
-    /// A store with `wheels` wheels, its clock paused at its origin if `paused`.
-    pub fn new(wheels: usize, paused: bool) -> ModelTimeStore {
-        ModelTimeStore(crate::time::source::TimeShared::new(paused, wheels))
+    /// A store with its clock paused at its origin if `paused`.
+    pub fn new(paused: bool) -> ModelTimeStore {
+        ModelTimeStore(crate::time::source::TimeShared::new(paused))
     }
 
-    /// Arms a timer `after` from the clock's now in wheel `wheel`, as that worker's
-    /// `Sleep` does on its first poll; returns it and whether the driver must be woken.
-    pub fn arm_in(
-        &self,
-        wheel: usize,
-        after: Duration,
-        waker: &std::task::Waker,
-    ) -> (ModelStoreTimer, bool) {
+    /// Arms a timer `after` from the clock's now, as a `Sleep`'s first poll does; returns
+    /// it and whether the driver must be woken.
+    pub fn arm(&self, after: Duration, waker: &std::task::Waker) -> (ModelStoreTimer, bool) {
         let deadline = self.0.now() + after;
-        let (key, wake) = self
-            .0
-            .arm_in(wheel, deadline, waker)
-            .expect("a future deadline");
+        let (key, wake) = self.0.arm(deadline, waker).expect("a future deadline");
         (ModelStoreTimer(key), wake)
     }
 
@@ -288,8 +280,8 @@ impl ModelTimeStore {
         }
     }
 
-    /// The driver-holder's scan before it parks: fires what is due in every wheel (woken
-    /// after the locks) and returns the timeout it would park with.
+    /// The driver-holder's scan before it parks: fires what is due (woken after the
+    /// locks) and returns the timeout it would park with.
     pub fn before_park(&self) -> Option<Duration> {
         let mut wakers = Vec::new();
         let timeout = self.0.before_park(&mut wakers, true);
@@ -299,7 +291,7 @@ impl ModelTimeStore {
         timeout
     }
 
-    /// Entries still in use across the wheels.
+    /// Entries still in use.
     pub fn live_entries(&self) -> usize {
         self.0.live_entries()
     }

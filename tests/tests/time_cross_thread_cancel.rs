@@ -1,9 +1,8 @@
 //! A `Sleep` armed by a task on one thread and then dropped or reset on another (its
-//! task moved, or the sleep was handed over) reaches the wheel it was armed in: a drop
-//! elsewhere releases its entry and the task's waker, and a reset elsewhere still fires
-//! at the new deadline without another poll. On a multi-thread runtime with per-worker
-//! wheels the timer sits in the arming worker's wheel; the drop or reset happens on a
-//! plain thread outside the runtime.
+//! task moved, or the sleep was handed over) reaches the runtime's wheel from there: a
+//! drop elsewhere releases its entry and the task's waker, and a reset elsewhere still
+//! fires at the new deadline without another poll. The drop or reset happens on a plain
+//! thread outside the runtime.
 
 use std::future::Future;
 use std::pin::Pin;

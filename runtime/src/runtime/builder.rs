@@ -11,7 +11,6 @@ mod tuning;
 use crate::driver::DriverHandle;
 use crate::scheduler::{worker, Flavor, SchedulerShared};
 use crate::sync;
-use crate::time::source::TimerWheels;
 pub(crate) use tuning::Tuning;
 pub use tuning::{TaskMeta, UnhandledPanic};
 
@@ -332,16 +331,7 @@ impl Builder {
                  threads would race them): use Builder::new_current_thread()",
             ));
         }
-        let timer_shards = TimerWheels::from_env().shards(match self.flavor {
-            Flavor::CurrentThread => None,
-            Flavor::MultiThread => Some(num_workers),
-        });
-        let driver = DriverHandle::new(
-            self.enable_io,
-            self.enable_time,
-            self.start_paused,
-            timer_shards,
-        )?;
+        let driver = DriverHandle::new(self.enable_io, self.enable_time, self.start_paused)?;
         let (shared, cores) = SchedulerShared::new(self.flavor, num_workers, config, driver);
         let handle = Handle { shared };
         let mut workers = Vec::with_capacity(cores.len());

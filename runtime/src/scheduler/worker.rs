@@ -162,11 +162,6 @@ impl Core {
         }
     }
 
-    /// This core's worker index (`0..workers`); the timer store picks its wheel by it.
-    pub(crate) fn index(&self) -> usize {
-        self.index
-    }
-
     pub(crate) fn stealer(&self) -> Stealer<Notified> {
         self.local.stealer()
     }

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use super::source::TimerKey;
+use super::wheel::EntryKey;
 use super::Instant;
 use crate::driver::{self, DriverHandle, Part};
 use crate::sync::Arc;
@@ -78,7 +78,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     deadline: Instant,
     driver: Arc<DriverHandle>,
-    entry: Option<TimerKey>,
+    entry: Option<EntryKey>,
     done: bool,
 }
 

@@ -1,4 +1,4 @@
-//! One runtime's timer store: its clock (real or paused) and its timing wheels.
+//! One runtime's timer store: its clock (real or paused) and its timing wheel.
 //!
 //! Ticks are whole milliseconds since the runtime's `origin` instant. A deadline rounds
 //! *up* to a tick and a wheel fires tick `t` once the clock has reached it, so a timer
@@ -8,26 +8,28 @@
 //! runtime is in flight (`inhibitors`, as tokio's `inhibit_auto_advance`): the job may be
 //! about to wake a task that would arm an earlier timer, or none at all.
 //!
-//! Wheels (`shards`): one per multi-thread worker plus one for every other thread (the
-//! `block_on` caller, blocking-pool threads), or a single one (`current_thread`, or
-//! [`TimerWheels::Shared`]). A timer is armed in the wheel of the thread that first polls
-//! it and stays there; its key names the wheel, so a `Sleep` dropped or reset on another
-//! thread reaches the right one. Each wheel has its own lock, so workers arming their own
-//! timers never contend; other threads take it only to cancel or reset a timer that
-//! moved with its task, and the driver-holder takes each in turn to fire what is due.
+//! One wheel per runtime, behind its own lock (`wheel`); the clock has another. Issue 9
+//! asked whether per-worker wheels (each worker arming in its own, a cross-thread cancel
+//! or reset reaching the wheel its key names, the driver-holder scanning every wheel)
+//! beat this on the timer rows. Measured at `2b519f1`, where both layouts were built from
+//! one tree: no difference beyond the noise in wall time, and the per-worker layout ran
+//! 1.4 % more instructions per sleep (scanning every wheel, finding the thread's own), so
+//! the one wheel stays (`benches/README.md`, "Timer wheels: one per runtime or one per
+//! worker").
 //!
 //! Invariants:
-//! 1. An entry lives in exactly one wheel, the one its [`TimerKey`] names, and is only
-//!    touched under that wheel's lock (so a cancel racing a fire is ordered by the lock:
-//!    the waker is taken once, the entry freed once; `time/wheel.rs` invariant 2).
+//! 1. Every entry is touched only under the wheel's lock, so a cancel racing a fire is
+//!    ordered by it: the waker is taken once, the entry freed once (`time/wheel.rs`
+//!    invariant 2; loom: `time_cancel_while_firing`, `time_store_races`).
 //! 2. `driver_wake_at` is the tick the parked driver will wake at, `u64::MAX` from the
-//!    end of a park until the next park has scanned every wheel. An arm stores its entry
-//!    under its wheel's lock and *then* reads `driver_wake_at`; the driver scans every
-//!    wheel and *then* stores the minimum. Both SeqCst, so either the scan saw the entry
-//!    or the arm reads `u64::MAX` or the new minimum and wakes the driver if it is earlier
-//!    (the mio waker is sticky, so a wake before the driver's `poll` is not lost).
+//!    end of a park until the next park has scanned the wheel. An arm stores its entry
+//!    under the wheel's lock and *then* reads `driver_wake_at`; the driver scans the
+//!    wheel and *then* stores the next deadline. Both SeqCst, so either the scan saw the
+//!    entry or the arm reads `u64::MAX` or the new deadline and wakes the driver if it is
+//!    earlier (the mio waker is sticky, so a wake before the driver's `poll` is not lost).
 //! 3. The clock's reading changes only under its lock; until the first pause
-//!    (`ever_paused`, set under that lock) it is the real clock and is read without it.
+//!    (`ever_paused`, set under that lock) it is the real clock and is read without it,
+//!    so arming a timer on a running clock takes one lock, the wheel's.
 
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
@@ -39,43 +41,6 @@ use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, BlockingMutex, Ordering, S
 /// differ from the real clock even after `resume`); `Instant::now` consults the current
 /// runtime only when this is non-zero.
 pub(crate) static PAUSED_CLOCKS: StaticAtomicUsize = StaticAtomicUsize::new(0);
-
-/// Which wheel layout a multi-thread runtime uses (the issue 9 measurement; module docs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TimerWheels {
-    /// One lock-protected wheel per runtime.
-    Shared,
-    /// One wheel per worker, plus one for every other thread.
-    PerWorker,
-}
-
-impl TimerWheels {
-    /// The layout named by `CTXRT_TIMER_WHEELS` (`shared` or `per_worker`), else the
-    /// default. A measurement switch only: both layouts are built from one tree so the
-    /// `compare` rows can run each beside tokio.
-    pub(crate) fn from_env() -> TimerWheels {
-        match std::env::var("CTXRT_TIMER_WHEELS").as_deref() {
-            Ok("per_worker") => TimerWheels::PerWorker,
-            Ok("shared") => TimerWheels::Shared,
-            _ => TimerWheels::Shared,
-        }
-    }
-
-    /// How many wheels a runtime with `workers` workers gets (`None`: current_thread).
-    pub(crate) fn shards(self, workers: Option<usize>) -> usize {
-        match (self, workers) {
-            (TimerWheels::PerWorker, Some(workers)) => workers + 1,
-            _ => 1,
-        }
-    }
-}
-
-/// Names one timer: its wheel and its entry there (invariant 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct TimerKey {
-    shard: u32,
-    entry: EntryKey,
-}
 
 struct Clock {
     /// The clock reads `base` plus the real time since `unfrozen` (if running).
@@ -89,7 +54,7 @@ pub(crate) struct TimeShared {
     clock: BlockingMutex<Clock>,
     /// The clock was paused at least once (invariant 3); also counted in `PAUSED_CLOCKS`.
     ever_paused: AtomicBool,
-    shards: Box<[BlockingMutex<Wheel>]>,
+    wheel: BlockingMutex<Wheel>,
     /// Invariant 2.
     driver_wake_at: AtomicU64,
     /// `spawn_blocking` jobs in flight; a paused clock does not auto-advance while
@@ -98,8 +63,7 @@ pub(crate) struct TimeShared {
 }
 
 impl TimeShared {
-    /// A store with `shards` wheels (at least 1; see [`TimerWheels::shards`]).
-    pub(crate) fn new(start_paused: bool, shards: usize) -> TimeShared {
+    pub(crate) fn new(start_paused: bool) -> TimeShared {
         let now = StdInstant::now();
         let time = TimeShared {
             origin: now,
@@ -108,9 +72,7 @@ impl TimeShared {
                 unfrozen: Some(now),
             }),
             ever_paused: AtomicBool::new(false),
-            shards: (0..shards.max(1))
-                .map(|_| BlockingMutex::new(Wheel::new()))
-                .collect(),
+            wheel: BlockingMutex::new(Wheel::new()),
             driver_wake_at: AtomicU64::new(u64::MAX),
             inhibitors: AtomicUsize::new(0),
         };
@@ -175,7 +137,7 @@ impl TimeShared {
         let now = self.tick_floor(clock.now());
         drop(clock);
         let mut wakers = Vec::new();
-        self.fire_all(now, &mut wakers);
+        self.wheel.lock().advance(now, &mut wakers);
         wakers
     }
 
@@ -199,66 +161,31 @@ impl TimeShared {
         self.origin + Duration::from_millis(tick)
     }
 
-    /// The wheel this thread arms in: its worker's, else the last (module docs).
-    fn current_shard(&self) -> usize {
-        let last = self.shards.len() - 1;
-        if last == 0 {
-            return 0;
-        }
-        crate::scheduler::with_current_worker(|worker| {
-            let (shared, core) = worker?;
-            let time = shared.driver.as_ref()?.time.as_ref()?;
-            // A worker of another runtime arms in this runtime's shared wheel.
-            std::ptr::eq(time, self).then(|| core.index())
-        })
-        .filter(|&index| index < last)
-        .unwrap_or(last)
-    }
-
-    fn wheel(&self, key: TimerKey) -> &BlockingMutex<Wheel> {
-        &self.shards[key.shard as usize]
-    }
-
-    /// Arms a timer for `deadline` in this thread's wheel. `None`: already due.
-    /// `Some((key, wake))`: armed; `wake` says the parked driver must be woken (the timer
-    /// is earlier than its wake-up; invariant 2).
-    pub(crate) fn arm(&self, deadline: StdInstant, waker: &Waker) -> Option<(TimerKey, bool)> {
-        self.arm_in(self.current_shard(), deadline, waker)
-    }
-
-    /// [`TimeShared::arm`] in wheel `shard` (the loom models pick it).
-    pub(crate) fn arm_in(
-        &self,
-        shard: usize,
-        deadline: StdInstant,
-        waker: &Waker,
-    ) -> Option<(TimerKey, bool)> {
+    /// Arms a timer for `deadline`. `None`: already due. `Some((key, wake))`: armed;
+    /// `wake` says the parked driver must be woken (the timer is earlier than its wake-up;
+    /// invariant 2).
+    pub(crate) fn arm(&self, deadline: StdInstant, waker: &Waker) -> Option<(EntryKey, bool)> {
         let when = self.tick_ceil(deadline);
         let now = self.tick_floor(self.now());
         if when <= now {
             return None;
         }
-        let entry = self.shards[shard].lock().insert(when, waker.clone()).ok()?;
+        let key = self.wheel.lock().insert(when, waker.clone()).ok()?;
         // SeqCst: invariant 2, after the insert's unlock; pairs with before_park's store.
         let wake_driver = when < self.driver_wake_at.load(Ordering::SeqCst);
-        let key = TimerKey {
-            shard: shard as u32,
-            entry,
-        };
         Some((key, wake_driver))
     }
 
-    pub(crate) fn poll(&self, key: TimerKey, waker: &Waker) -> bool {
-        self.wheel(key).lock().poll(key.entry, waker) == EntryPoll::Fired
+    pub(crate) fn poll(&self, key: EntryKey, waker: &Waker) -> bool {
+        self.wheel.lock().poll(key, waker) == EntryPoll::Fired
     }
 
-    /// Moves an armed timer (in its own wheel; invariant 1); returns (waker to wake now,
-    /// whether to wake the driver).
-    pub(crate) fn reset(&self, key: TimerKey, deadline: StdInstant) -> (Option<Waker>, bool) {
+    /// Moves an armed timer; returns (waker to wake now, whether to wake the driver).
+    pub(crate) fn reset(&self, key: EntryKey, deadline: StdInstant) -> (Option<Waker>, bool) {
         let when = self.tick_ceil(deadline);
         let now = self.tick_floor(self.now());
-        let mut wheel = self.wheel(key).lock();
-        let due_now = wheel.reset(key.entry, when);
+        let mut wheel = self.wheel.lock();
+        let due_now = wheel.reset(key, when);
         if when <= now && due_now.is_none() {
             // Past due but the wheel has not caught up to `now` yet: fire it as the
             // driver would.
@@ -276,9 +203,9 @@ impl TimeShared {
         (due_now, wake_driver)
     }
 
-    /// Frees a timer from whichever thread drops it (invariant 1).
-    pub(crate) fn remove(&self, key: TimerKey) {
-        let waker = self.wheel(key).lock().remove(key.entry);
+    /// Frees a timer, from whichever thread drops it (invariant 1).
+    pub(crate) fn remove(&self, key: EntryKey) {
+        let waker = self.wheel.lock().remove(key);
         drop(waker);
     }
 
@@ -304,20 +231,16 @@ impl TimeShared {
         self.clock.lock().unfrozen.is_none()
     }
 
-    /// Fires every wheel up to tick `now`; returns the earliest remaining slot's tick.
-    fn fire_all(&self, now: u64, wakers: &mut Vec<Waker>) -> Option<u64> {
-        let mut next: Option<u64> = None;
-        for shard in self.shards.iter() {
-            let mut wheel = shard.lock();
-            wheel.advance(now, wakers);
-            if let Some(expiration) = wheel.next_expiration() {
-                next = Some(next.map_or(expiration.deadline, |n| n.min(expiration.deadline)));
-            }
-        }
-        next
+    /// Fires the wheel up to tick `now`; returns the earliest remaining slot's tick.
+    fn fire(&self, now: u64, wakers: &mut Vec<Waker>) -> Option<u64> {
+        let mut wheel = self.wheel.lock();
+        wheel.advance(now, wakers);
+        wheel
+            .next_expiration()
+            .map(|expiration| expiration.deadline)
     }
 
-    /// Fires what is due in every wheel and returns how long the driver may sleep (None:
+    /// Fires what is due and returns how long the driver may sleep (None:
     /// no timer), recording its wake tick (invariant 2). With a paused clock,
     /// auto-advances to the next timer instead of sleeping when `may_advance` (every task
     /// is idle).
@@ -327,7 +250,7 @@ impl TimeShared {
         may_advance: bool,
     ) -> Option<Duration> {
         let now_instant = self.now();
-        let next = self.fire_all(self.tick_floor(now_instant), wakers);
+        let next = self.fire(self.tick_floor(now_instant), wakers);
         if !wakers.is_empty() {
             return Some(Duration::ZERO);
         }
@@ -346,11 +269,11 @@ impl TimeShared {
                 }
                 let now = self.tick_floor(clock.now());
                 drop(clock);
-                self.fire_all(now, wakers);
+                self.fire(now, wakers);
                 return Some(Duration::ZERO);
             }
         }
-        // SeqCst: invariant 2, after every wheel was scanned; pairs with arm's load.
+        // SeqCst: invariant 2, after the wheel was scanned; pairs with arm's load.
         self.driver_wake_at.store(next, Ordering::SeqCst);
         Some(self.instant_of(next).saturating_duration_since(now_instant))
     }
@@ -360,37 +283,33 @@ impl TimeShared {
         // SeqCst: invariant 2.
         self.driver_wake_at.store(u64::MAX, Ordering::SeqCst);
         let now = self.tick_floor(self.now());
-        self.fire_all(now, wakers);
+        self.fire(now, wakers);
     }
 
-    /// Fires what is due without parking (the busy workers' fairness tick), in every
-    /// wheel nobody else holds.
+    /// Fires what is due without parking (the busy workers' fairness tick), unless
+    /// another thread holds the wheel.
     pub(crate) fn fire_due(&self, wakers: &mut Vec<Waker>) {
+        let Some(mut wheel) = self.wheel.try_lock() else {
+            return;
+        };
         let now = self.tick_floor(self.now());
-        for shard in self.shards.iter() {
-            let Some(mut wheel) = shard.try_lock() else {
-                continue;
-            };
-            if wheel.next_expiration().is_some_and(|e| e.deadline <= now) {
-                wheel.advance(now, wakers);
-            }
+        if wheel.next_expiration().is_some_and(|e| e.deadline <= now) {
+            wheel.advance(now, wakers);
         }
     }
 
-    /// Shutdown: drops every stored waker (tasks' references) in every wheel, so nothing
-    /// keeps the cancelled tasks alive.
+    /// Shutdown: drops every stored waker (tasks' references) so nothing keeps the
+    /// cancelled tasks alive.
     pub(crate) fn shutdown(&self) {
         let mut wakers = Vec::new();
-        for shard in self.shards.iter() {
-            shard.lock().take_wakers(&mut wakers);
-        }
+        self.wheel.lock().take_wakers(&mut wakers);
         drop(wakers);
     }
 
-    /// How many entries are in use across the wheels (loom models: nothing left behind).
+    /// How many entries are in use (loom models: nothing left behind).
     #[cfg(loom)]
     pub(crate) fn live_entries(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().live_entries()).sum()
+        self.wheel.lock().live_entries()
     }
 }
 

@@ -1,19 +1,22 @@
-//! Per-worker timer wheels (`runtime/src/time/source.rs`): a timer lives in the wheel of
-//! the worker that armed it, but its `Sleep` may be dropped or reset on another thread
-//! while the driver-holder fires that wheel, and a timer armed in one wheel while the
-//! driver-holder scans the others must not be slept past.
+//! The timer store (`runtime/src/time/source.rs`) as a task's thread, another thread and
+//! the driver-holder use it at once: a `Sleep` may be dropped or reset on a thread other
+//! than the one that armed it (its task moved, or it was handed over) while the driver
+//! fires the wheel, and a timer may be armed while the driver scans the wheel for its
+//! park timeout.
 //!
-//! - `cancel_from_another_thread_racing_the_fire`: worker 0 armed it; another thread
-//!   drops the `Sleep` while the driver fires every wheel. The waker is called at most
-//!   once and the entry freed exactly once (invariant 1 there).
-//! - `reset_from_another_thread_racing_the_fire`: the same race with a reset to a later
-//!   deadline. The timer is never lost: it has fired once or twice (before and after the
-//!   reset; the task's next poll stores its waker again) once the clock passes the new
-//!   deadline, and its one entry is still there.
-//! - `arm_racing_the_drivers_scan_is_never_slept_past`: worker 1 arms a timer earlier
-//!   than everything in worker 0's wheel while the driver scans the wheels for its park
-//!   timeout. Either the scan saw it (the timeout is no later than it) or the arm was
-//!   told to wake the driver (invariant 2 there).
+//! - `cancel_from_another_thread_racing_the_fire`: the waker is called at most once and
+//!   the entry freed exactly once (invariant 1 there).
+//! - `reset_from_another_thread_racing_the_fire`: the timer is never lost: it has fired
+//!   once or twice (before and after the reset; the task's next poll stores its waker
+//!   again) once the clock passes the new deadline, and its one entry is still there.
+//! - `arm_racing_the_drivers_scan_is_never_slept_past`: a timer armed earlier than the
+//!   one the driver knows, while the driver scans for its park timeout: either the scan
+//!   saw it (the timeout is no later than it) or the arm was told to wake the driver
+//!   (invariant 2 there).
+//!
+//! These models were written for per-worker wheels (a timer in one worker's wheel
+//! cancelled from another thread; an arm in one wheel during the scan of the others) and
+//! kept when the measurement kept one wheel (`2b519f1` has the per-worker version).
 #![cfg(loom)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -30,21 +33,21 @@ const MS: Duration = Duration::from_millis(1);
 
 #[test]
 fn cancel_from_another_thread_racing_the_fire() {
-    check("time_per_worker_wheels::cancel_vs_fire", || {
-        let store = Arc::new(ModelTimeStore::new(3, true));
+    check("time_store_races::cancel_vs_fire", || {
+        let store = Arc::new(ModelTimeStore::new(true));
         let wakes = StdArc::new(CountWakes(AtomicUsize::new(0)));
-        let (timer, _) = store.arm_in(0, 5 * MS, &Waker::from(wakes.clone()));
+        let (timer, _) = store.arm(5 * MS, &Waker::from(wakes.clone()));
         let driver = {
             let store = store.clone();
             thread::spawn(move || store.advance(10 * MS))
         };
-        // This thread is not worker 0: the cancel crosses wheels.
+        // Not the driver's thread: the cancel races its fire.
         store.cancel(timer);
         driver.join().unwrap();
         assert!(wakes.0.load(Ordering::SeqCst) <= 1, "woken twice");
         assert_eq!(store.live_entries(), 0, "the entry was not freed");
         // A stale cancel must not free a later timer that reused the entry.
-        let (other, _) = store.arm_in(0, 20 * MS, Waker::noop());
+        let (other, _) = store.arm(20 * MS, Waker::noop());
         store.cancel(timer);
         assert_eq!(
             store.live_entries(),
@@ -59,11 +62,11 @@ fn cancel_from_another_thread_racing_the_fire() {
 
 #[test]
 fn reset_from_another_thread_racing_the_fire() {
-    check("time_per_worker_wheels::reset_vs_fire", || {
-        let store = Arc::new(ModelTimeStore::new(3, true));
+    check("time_store_races::reset_vs_fire", || {
+        let store = Arc::new(ModelTimeStore::new(true));
         let wakes = StdArc::new(CountWakes(AtomicUsize::new(0)));
         let waker = Waker::from(wakes.clone());
-        let (timer, _) = store.arm_in(1, 5 * MS, &waker);
+        let (timer, _) = store.arm(5 * MS, &waker);
         let driver = {
             let store = store.clone();
             thread::spawn(move || store.advance(10 * MS))
@@ -94,16 +97,16 @@ fn reset_from_another_thread_racing_the_fire() {
 
 #[test]
 fn arm_racing_the_drivers_scan_is_never_slept_past() {
-    check("time_per_worker_wheels::arm_vs_scan", || {
+    check("time_store_races::arm_vs_scan", || {
         // A running clock: deadlines an hour or two out, so the model's own run time
         // cannot make either due.
-        let store = Arc::new(ModelTimeStore::new(3, false));
-        let (late, _) = store.arm_in(0, Duration::from_secs(7200), Waker::noop());
+        let store = Arc::new(ModelTimeStore::new(false));
+        let (late, _) = store.arm(Duration::from_secs(7200), Waker::noop());
         let driver = {
             let store = store.clone();
             thread::spawn(move || store.before_park())
         };
-        let (early, wake_driver) = store.arm_in(1, Duration::from_secs(3600), Waker::noop());
+        let (early, wake_driver) = store.arm(Duration::from_secs(3600), Waker::noop());
         let timeout = driver.join().unwrap().expect("a timer is armed");
         assert!(
             wake_driver || timeout <= Duration::from_secs(3601),
