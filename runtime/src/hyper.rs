@@ -55,6 +55,37 @@
 //! });
 //! assert_eq!(seen, Some(7));
 //! ```
+//!
+//! ctxrt's `TcpStream` goes to hyper's server and client as it is:
+//!
+//! ```
+//! use bytes::Bytes;
+//! use ctxrt::net::{TcpListener, TcpStream};
+//! use http_body_util::{BodyExt, Empty, Full};
+//!
+//! let rt = ctxrt::runtime::Runtime::new().unwrap();
+//! let body = rt.block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!     let addr = listener.local_addr().unwrap();
+//!     ctxrt::spawn(async move {
+//!         let (stream, _) = listener.accept().await.unwrap();
+//!         let hello = hyper::service::service_fn(|_req| async {
+//!             Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::from("hi"))))
+//!         });
+//!         hyper::server::conn::http1::Builder::new()
+//!             .serve_connection(stream, hello)
+//!             .await
+//!             .unwrap();
+//!     });
+//!     let stream = TcpStream::connect(addr).await.unwrap();
+//!     let (mut sender, conn) = hyper::client::conn::http1::handshake(stream).await.unwrap();
+//!     ctxrt::spawn(conn);
+//!     let req = hyper::Request::get("/").header("host", "localhost").body(Empty::<Bytes>::new());
+//!     let resp = sender.send_request(req.unwrap()).await.unwrap();
+//!     resp.into_body().collect().await.unwrap().to_bytes()
+//! });
+//! assert_eq!(body, "hi");
+//! ```
 
 use std::fmt;
 use std::future::Future;
@@ -231,7 +262,9 @@ impl ::hyper::rt::Sleep for CtxrtSleep {}
 
 pin_project_lite::pin_project! {
     /// Adapts a `futures-io` stream to hyper's [`Read`](::hyper::rt::Read) and
-    /// [`Write`](::hyper::rt::Write), for serving or calling HTTP over ctxrt's sockets.
+    /// [`Write`](::hyper::rt::Write), for serving or calling HTTP over any futures-io
+    /// stream. ctxrt's own [`TcpStream`] and [`UnixStream`] need no adapter: hand them to
+    /// hyper as they are (their reads skip the zeroing this adapter does).
     ///
     /// # Examples
     ///
