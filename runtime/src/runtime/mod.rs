@@ -22,6 +22,7 @@ mod handle;
 mod metrics;
 
 pub use builder::{Builder, TaskMeta, UnhandledPanic};
+pub(crate) use builder::Tuning;
 pub use handle::{EnterGuard, Handle, Id, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 

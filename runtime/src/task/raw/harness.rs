@@ -96,6 +96,10 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 
 /// Polls the future once inside the task's context. On `Ready` (or a panic) the future is
 /// dropped, still inside the context, and the output stored. Requires RUNNING (rule 1).
+///
+/// A `Ready` future is dropped in the same entry of the context as the poll (one
+/// `in_context` per finishing poll, not two); its drop's panic is caught on its own and
+/// becomes the result, and the output it replaces is dropped there too, its panics caught.
 #[inline(always)]
 fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context<'_>) -> Poll<()> {
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -116,12 +120,27 @@ fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context
                 })
             });
             mem::forget(guard);
-            polled
+            match polled {
+                Poll::Pending => Poll::Pending,
+                // Drop the finished future here, in its context; a panic in its drop
+                // becomes the result, and the output it replaces is dropped here too.
+                Poll::Ready(output) => Poll::Ready(
+                    match panic::catch_unwind(AssertUnwindSafe(|| {
+                        set_stage(cell, Stage::Consumed)
+                    })) {
+                        Ok(()) => Ok(output),
+                        Err(payload) => {
+                            discard(panic::catch_unwind(AssertUnwindSafe(move || drop(output))));
+                            Err(JoinError::panic(cell.header.id, payload))
+                        }
+                    },
+                ),
+            }
         })
     }));
     let output = match polled {
         Ok(Poll::Pending) => return Poll::Pending,
-        Ok(Poll::Ready(output)) => Ok(output),
+        Ok(Poll::Ready(output)) => output,
         Err(payload) => {
             // The guard already dropped the future.
             set_stage(
@@ -131,15 +150,6 @@ fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context
             // `UnhandledPanic::ShutdownRuntime`; its drops' panics must not unwind here.
             caught(|| cell.scheduler.unhandled_panic());
             return Poll::Ready(());
-        }
-    };
-    // Drop the finished future in its context; a panic in its drop becomes the result,
-    // and the output it replaces is dropped in the context too, its panics caught.
-    let output = match drop_future(cell) {
-        Ok(()) => output,
-        Err(payload) => {
-            discard(in_context_caught(cell, move || drop(output)));
-            Err(JoinError::panic(cell.header.id, payload))
         }
     };
     set_stage(cell, Stage::Finished(output));
