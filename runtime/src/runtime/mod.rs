@@ -21,8 +21,8 @@ pub(crate) mod enter;
 mod handle;
 mod metrics;
 
-pub use builder::{Builder, TaskMeta, UnhandledPanic};
 pub(crate) use builder::Tuning;
+pub use builder::{Builder, TaskMeta, UnhandledPanic};
 pub use handle::{EnterGuard, Handle, Id, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 

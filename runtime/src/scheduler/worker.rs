@@ -238,7 +238,10 @@ impl Core {
             }
         }
         // `Builder::global_queue_interval` (default 61).
-        if countdown(&self.until_global, shared.config.tuning.global_queue_interval) {
+        if countdown(
+            &self.until_global,
+            shared.config.tuning.global_queue_interval,
+        ) {
             self.requeue_deferred(shared);
             if let Some(task) = self.steal_injector_batch(shared) {
                 return Some(task);

@@ -122,19 +122,7 @@ fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context
             mem::forget(guard);
             match polled {
                 Poll::Pending => Poll::Pending,
-                // Drop the finished future here, in its context; a panic in its drop
-                // becomes the result, and the output it replaces is dropped here too.
-                Poll::Ready(output) => Poll::Ready(
-                    match panic::catch_unwind(AssertUnwindSafe(|| {
-                        set_stage(cell, Stage::Consumed)
-                    })) {
-                        Ok(()) => Ok(output),
-                        Err(payload) => {
-                            discard(panic::catch_unwind(AssertUnwindSafe(move || drop(output))));
-                            Err(JoinError::panic(cell.header.id, payload))
-                        }
-                    },
-                ),
+                Poll::Ready(output) => Poll::Ready(drop_finished(cell, output)),
             }
         })
     }));
@@ -154,6 +142,23 @@ fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context
     };
     set_stage(cell, Stage::Finished(output));
     Poll::Ready(())
+}
+
+/// Drops the future that just returned `output`, in the task's context (the caller is
+/// inside it). A panic in its drop becomes the result, and `output`, which it replaces, is
+/// dropped there too, its panics caught. Requires RUNNING (rule 1).
+#[inline(always)]
+fn drop_finished<F: Future, S>(
+    cell: &Cell<F, S>,
+    output: F::Output,
+) -> Result<F::Output, JoinError> {
+    match panic::catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed))) {
+        Ok(()) => Ok(output),
+        Err(payload) => {
+            discard(panic::catch_unwind(AssertUnwindSafe(move || drop(output))));
+            Err(JoinError::panic(cell.header.id, payload))
+        }
+    }
 }
 
 /// Dropped only by an unwinding poll (a normal return forgets it): drops the future
