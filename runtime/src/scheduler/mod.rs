@@ -92,7 +92,9 @@ impl SchedulerShared {
         config: Config,
         driver: Option<Arc<DriverHandle>>,
     ) -> (Arc<Self>, Vec<Core>) {
-        let cores: Vec<Core> = (0..num_workers).map(Core::new).collect();
+        let cores: Vec<Core> = (0..num_workers)
+            .map(|index| Core::new(index, &config.tuning))
+            .collect();
         let remotes = cores
             .iter()
             .map(|core| Remote {
@@ -145,11 +147,27 @@ impl SchedulerShared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Self::spawn_named(this, future, context, None)
+        Self::spawn_inner(this, future, context, None)
     }
 
     /// Spawns an async task running in `context`, with a name (`task::Builder`).
     pub(crate) fn spawn_named<F>(
+        this: &Arc<Self>,
+        future: F,
+        context: Context,
+        name: Option<Box<TaskName>>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Self::spawn_inner(this, future, context, name)
+    }
+
+    /// The body of [`spawn`](Self::spawn) and [`spawn_named`](Self::spawn_named), inlined
+    /// into each so an unnamed spawn carries no name argument.
+    #[inline(always)]
+    fn spawn_inner<F>(
         this: &Arc<Self>,
         future: F,
         context: Context,
@@ -178,25 +196,22 @@ impl SchedulerShared {
         join
     }
 
-    /// Runs the `on_task_spawn` hook, if any, for a task about to be created.
+    /// Runs the `on_task_spawn` hook, if any, for a task about to be created. Without a
+    /// hook this is one predictable branch, inlined into the spawn path.
+    #[inline]
     pub(crate) fn task_spawned(&self, id: Id) {
         if let Some(hook) = &self.config.tuning.on_task_spawn {
-            hook(&crate::runtime::TaskMeta {
-                id,
-                _life: std::marker::PhantomData,
-            });
+            run_spawn_hook(&**hook, id);
         }
     }
 
     /// Runs the `on_task_terminate` hook, if any, for a task that finished; its panic is
-    /// caught, since it runs on the runtime's threads.
+    /// caught, since it runs on the runtime's threads. Without a hook this is one
+    /// predictable branch, inlined into the task's completion.
+    #[inline]
     pub(crate) fn task_terminated(&self, id: Id) {
         if let Some(hook) = &self.config.tuning.on_task_terminate {
-            let meta = crate::runtime::TaskMeta {
-                id,
-                _life: std::marker::PhantomData,
-            };
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&meta)));
+            run_terminate_hook(&**hook, id);
         }
     }
 
@@ -274,6 +289,30 @@ impl SchedulerShared {
     }
 }
 
+/// A task hook as `Builder::on_task_spawn` / `on_task_terminate` store it.
+type TaskHookFn = dyn Fn(&crate::runtime::TaskMeta<'_>) + Send + Sync;
+
+/// Runs an `on_task_spawn` hook (out of line: the hookless spawn path stays small).
+#[cold]
+#[inline(never)]
+fn run_spawn_hook(hook: &TaskHookFn, id: Id) {
+    hook(&crate::runtime::TaskMeta {
+        id,
+        _life: std::marker::PhantomData,
+    });
+}
+
+/// Runs an `on_task_terminate` hook, catching its panic (out of line, as above).
+#[cold]
+#[inline(never)]
+fn run_terminate_hook(hook: &TaskHookFn, id: Id) {
+    let meta = crate::runtime::TaskMeta {
+        id,
+        _life: std::marker::PhantomData,
+    };
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&meta)));
+}
+
 /// The task core's door to the scheduler (rule 8 in `task/raw/mod.rs`). A task queued by
 /// its own scheduler's worker goes to that worker's core; from any other thread, to the
 /// injector (waking a sleeper).
@@ -303,6 +342,7 @@ impl Schedule for Arc<SchedulerShared> {
         self.owned.remove(task)
     }
 
+    #[inline]
     fn task_terminated(&self, id: Id) {
         SchedulerShared::task_terminated(self, id);
     }

@@ -24,11 +24,14 @@ thread_local_const! {
 
 /// Runs one task poll with a fresh budget, restoring the previous one afterwards (panics
 /// included: the restore is a drop guard).
+#[inline(always)]
 pub(crate) fn budgeted<R>(f: impl FnOnce() -> R) -> R {
     with_budget(Some(BUDGET), f)
 }
 
 /// Runs `f` with `budget` (`None`: unlimited), restoring the previous one afterwards.
+/// Inlined into both callers: out of line, the per-poll bracket costs a call and a frame.
+#[inline(always)]
 fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<u8>);
     impl Drop for Restore {

@@ -96,6 +96,10 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 
 /// Polls the future once inside the task's context. On `Ready` (or a panic) the future is
 /// dropped, still inside the context, and the output stored. Requires RUNNING (rule 1).
+///
+/// A `Ready` future is dropped in the same entry of the context as the poll (one
+/// `in_context` per finishing poll, not two); its drop's panic is caught on its own and
+/// becomes the result, and the output it replaces is dropped there too, its panics caught.
 #[inline(always)]
 fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context<'_>) -> Poll<()> {
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -116,12 +120,15 @@ fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context
                 })
             });
             mem::forget(guard);
-            polled
+            match polled {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(output) => Poll::Ready(drop_finished(cell, output)),
+            }
         })
     }));
     let output = match polled {
         Ok(Poll::Pending) => return Poll::Pending,
-        Ok(Poll::Ready(output)) => Ok(output),
+        Ok(Poll::Ready(output)) => output,
         Err(payload) => {
             // The guard already dropped the future.
             set_stage(
@@ -133,17 +140,25 @@ fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context
             return Poll::Ready(());
         }
     };
-    // Drop the finished future in its context; a panic in its drop becomes the result,
-    // and the output it replaces is dropped in the context too, its panics caught.
-    let output = match drop_future(cell) {
-        Ok(()) => output,
-        Err(payload) => {
-            discard(in_context_caught(cell, move || drop(output)));
-            Err(JoinError::panic(cell.header.id, payload))
-        }
-    };
     set_stage(cell, Stage::Finished(output));
     Poll::Ready(())
+}
+
+/// Drops the future that just returned `output`, in the task's context (the caller is
+/// inside it). A panic in its drop becomes the result, and `output`, which it replaces, is
+/// dropped there too, its panics caught. Requires RUNNING (rule 1).
+#[inline(always)]
+fn drop_finished<F: Future, S>(
+    cell: &Cell<F, S>,
+    output: F::Output,
+) -> Result<F::Output, JoinError> {
+    match panic::catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed))) {
+        Ok(()) => Ok(output),
+        Err(payload) => {
+            discard(panic::catch_unwind(AssertUnwindSafe(move || drop(output))));
+            Err(JoinError::panic(cell.header.id, payload))
+        }
+    }
 }
 
 /// Dropped only by an unwinding poll (a normal return forgets it): drops the future
