@@ -128,8 +128,64 @@ fn unix_stream_through_tokio_traits(rt: Runtime) {
     }));
 }
 
+// `poll_read` reads straight into a `ReadBuf` over uninitialised memory: it fills and
+// initialises exactly what was read, keeps what was filled before, leaves the rest of the
+// buffer alone, and reports EOF as a read of 0 bytes; a full buffer reads nothing.
+fn read_buf_over_uninit_memory(rt: Runtime) {
+    use std::mem::MaybeUninit;
+    use tokio::io::{AsyncRead, ReadBuf};
+
+    async fn read_once(stream: &mut TcpStream, buf: &mut ReadBuf<'_>) -> std::io::Result<()> {
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut *stream).poll_read(cx, buf)).await
+    }
+
+    rt.block_on(within(Duration::from_secs(20), "tokio-io ReadBuf", async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = ctxrt::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream.write_all(b"0123456789").await.unwrap();
+            AsyncWriteExt::shutdown(&mut stream).await.unwrap();
+        });
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let mut storage = [MaybeUninit::<u8>::uninit(); 64];
+        let mut buf = ReadBuf::uninit(&mut storage);
+        buf.put_slice(b"ab");
+        assert_eq!(buf.initialized().len(), 2);
+        while buf.filled().len() < 12 {
+            let before = buf.filled().len();
+            read_once(&mut stream, &mut buf).await.unwrap();
+            assert!(buf.filled().len() > before, "no EOF before the 10 bytes");
+            assert_eq!(buf.initialized().len(), buf.filled().len());
+        }
+        assert_eq!(buf.filled(), b"ab0123456789");
+        // EOF: Ok with nothing filled.
+        read_once(&mut stream, &mut buf).await.unwrap();
+        assert_eq!(buf.filled().len(), 12);
+        server.await.unwrap();
+
+        // A full buffer: the read asks for 0 bytes and succeeds without filling.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = ctxrt::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream.write_all(b"x").await.unwrap();
+            stream
+        });
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let mut small = [MaybeUninit::<u8>::uninit(); 1];
+        let mut buf = ReadBuf::uninit(&mut small);
+        read_once(&mut stream, &mut buf).await.unwrap();
+        assert_eq!(buf.filled(), b"x");
+        read_once(&mut stream, &mut buf).await.unwrap();
+        assert_eq!(buf.filled(), b"x");
+        drop(server.await.unwrap());
+    }));
+}
+
 ctxrt_tests::on_both_flavors!(
     echo_through_tokio_traits,
     hyper_serves_through_tokio_io,
     unix_stream_through_tokio_traits,
+    read_buf_over_uninit_memory,
 );

@@ -5,6 +5,21 @@
 //! (tokio's `io` traits need none of its features). Each impl forwards to the same
 //! readiness-driven `poll_*_priv` functions as the futures-io impls, reading into the
 //! unfilled part of tokio's `ReadBuf` and advancing it by what was read.
+//!
+//! On Unix the read goes straight into the `ReadBuf`'s unfilled, possibly uninitialised
+//! memory (`read(2)` through `PollEvented::poll_read_uninit`), as tokio's own sockets do:
+//! `hyper_util::rt::TokioIo` lends hyper's whole read buffer on every read, and zeroing it
+//! first (`ReadBuf::initialize_unfilled`) would cost a `memset` of the buffer per read.
+//! Elsewhere the unfilled part is initialised once and read into as `&mut [u8]`.
+//!
+//! # Invariants (cited by the `unsafe` blocks below)
+//!
+//! 1. The `&mut [MaybeUninit<u8>]` taken from `ReadBuf::unfilled_mut` is handed only to
+//!    `poll_read_uninit_priv`, which passes it to `read(2)`; that writes bytes and never
+//!    de-initialises any, as `unfilled_mut`'s contract requires.
+//! 2. `poll_read_uninit_priv` returning `Ok(n)` means the first `n` bytes of the slice it was
+//!    given are initialised (`read(2)` wrote them, and `n <= slice.len()`), which is what
+//!    `ReadBuf::assume_init(n)` requires.
 
 use std::io;
 use std::net::Shutdown;
@@ -16,14 +31,39 @@ use tokio_sync::io::{AsyncRead, AsyncWrite, ReadBuf};
 use super::split::sealed::Sealed;
 use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SplitStream, TcpStream, WriteHalf};
 
-/// Reads into `buf`'s unfilled bytes through `poll_read` (a futures-io style read).
-fn read_into(
+/// Reads into `buf`'s unfilled bytes through `poll_read` (a futures-io style read), after
+/// initialising them; the portable path.
+#[cfg(not(unix))]
+fn read_into<S: Sealed>(
     buf: &mut ReadBuf<'_>,
-    poll_read: impl FnOnce(&mut [u8]) -> Poll<io::Result<usize>>,
+    stream: &S,
+    cx: &mut TaskContext<'_>,
 ) -> Poll<io::Result<()>> {
     let unfilled = buf.initialize_unfilled();
-    match poll_read(unfilled) {
+    match stream.poll_read_priv(cx, unfilled) {
         Poll::Ready(Ok(n)) => {
+            buf.advance(n);
+            Poll::Ready(Ok(()))
+        }
+        Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+/// Reads straight into `buf`'s unfilled, possibly uninitialised bytes (no `memset`).
+#[cfg(unix)]
+fn read_into<S: Sealed>(
+    buf: &mut ReadBuf<'_>,
+    stream: &S,
+    cx: &mut TaskContext<'_>,
+) -> Poll<io::Result<()>> {
+    // SAFETY: invariant 1: the slice only reaches read(2), which never de-initialises.
+    let unfilled = unsafe { buf.unfilled_mut() };
+    match stream.poll_read_uninit_priv(cx, unfilled) {
+        Poll::Ready(Ok(n)) => {
+            // SAFETY: invariant 2: `Ok(n)` means read(2) initialised the first `n` unfilled
+            // bytes.
+            unsafe { buf.assume_init(n) };
             buf.advance(n);
             Poll::Ready(Ok(()))
         }
@@ -42,7 +82,7 @@ macro_rules! tokio_read_impl {
             ) -> Poll<io::Result<()>> {
                 let $this = &*self;
                 let stream: &$inner = $stream;
-                read_into(buf, |unfilled| stream.poll_read_priv(cx, unfilled))
+                read_into(buf, stream, cx)
             }
         }
     };
