@@ -12,44 +12,68 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{self, Poll};
 
+use pin_project_lite::pin_project;
+
 use crate::sync;
 use crate::Context;
 
-/// A future that polls its inner future inside a [`Context`]; made by
-/// [`Context::scope`].
-///
-/// The inner future is boxed once when the scope is made (this crate has no `unsafe`, so
-/// it pins through a `Box`); each poll costs two swaps of the current-context slot.
-/// Dropping the scope drops the inner future inside the context too, so a cancelled
-/// future's destructors (such as a [`BindingGuard`](crate::BindingGuard) held across an
-/// `.await`) run where they were made.
-///
-/// # Examples
-///
-/// ```
-/// use ctxrt_context::{Context, ContextVar};
-///
-/// static COUNT: ContextVar<u32> = ContextVar::new("count");
-/// let fut = Context::new().scope(async {
-///     COUNT.set(1);
-///     std::future::ready(()).await;
-///     COUNT.get() // the set carried over the await
-/// });
-/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-/// assert_eq!(rt.block_on(fut), Some(1));
-/// ```
-#[must_use = "futures do nothing unless polled"]
-pub struct ContextScope<F> {
-    context: Context,
-    /// `Some` until `drop` takes it to drop it inside `context`.
-    future: Option<Pin<Box<F>>>,
+pin_project! {
+    /// A future that polls its inner future inside a [`Context`]; made by
+    /// [`Context::scope`].
+    ///
+    /// The inner future is held inline (no allocation), so, like tokio's
+    /// `TaskLocalFuture`, the scope is `Unpin` exactly when the inner future is: pin it
+    /// (`std::pin::pin!`, `Box::pin`) to poll it by hand. Each poll costs two swaps of the
+    /// current-context slot. Dropping the scope drops the inner future inside the context
+    /// too, so a cancelled future's destructors (such as a
+    /// [`BindingGuard`](crate::BindingGuard) held across an `.await`) run where they were
+    /// made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static COUNT: ContextVar<u32> = ContextVar::new("count");
+    /// let fut = Context::new().scope(async {
+    ///     COUNT.set(1);
+    ///     std::future::ready(()).await;
+    ///     COUNT.get() // the set carried over the await
+    /// });
+    /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.block_on(fut), Some(1));
+    /// ```
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ContextScope<F> {
+        context: Context,
+        // `Some` until `drop` drops it in place, inside `context`.
+        #[pin]
+        future: Option<F>,
+    }
+
+    impl<F> PinnedDrop for ContextScope<F> {
+        /// Drops the inner future inside the context, as its polls ran: a destructor that
+        /// reads a var sees the scope's binding, and a `scoped()` guard held across an
+        /// `.await` restores its binding instead of panicking about a foreign context.
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let mut future = this.future;
+            if sync::try_with_frame(|_| ()).is_none() {
+                // Dropped by a TLS destructor: the thread has no current context left to
+                // swap with, and panicking here would abort. Drop the future as is.
+                future.set(None);
+                return;
+            }
+            this.context.run(move || future.set(None));
+        }
+    }
 }
 
 impl<F: Future> ContextScope<F> {
     pub(crate) fn new(context: Context, future: F) -> Self {
         ContextScope {
             context,
-            future: Some(Box::pin(future)),
+            future: Some(future),
         }
     }
 
@@ -72,28 +96,11 @@ impl<F: Future> Future for ContextScope<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<F::Output> {
-        let this = self.get_mut();
-        let Some(future) = this.future.as_mut() else {
+        let this = self.project();
+        let Some(future) = this.future.as_pin_mut() else {
             unreachable!("ContextScope's future is only taken by its Drop");
         };
-        let future = future.as_mut();
         this.context.run(|| future.poll(cx))
-    }
-}
-
-impl<F> Drop for ContextScope<F> {
-    /// Drops the inner future inside the context, as its polls ran: a destructor that reads
-    /// a var sees the scope's binding, and a `scoped()` guard held across an `.await`
-    /// restores its binding instead of panicking about a foreign context.
-    fn drop(&mut self) {
-        let future = self.future.take();
-        if sync::try_with_frame(|_| ()).is_none() {
-            // Dropped by a TLS destructor: the thread has no current context left to swap
-            // with, and panicking here would abort. Drop the future as is.
-            drop(future);
-            return;
-        }
-        self.context.run(move || drop(future));
     }
 }
 
