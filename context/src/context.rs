@@ -26,8 +26,8 @@
 //!    each, no copy) when another context is entered, when it is left, and when a
 //!    snapshot is taken; its next change takes them back (or copies them if shared).
 //! 5. Every change of the current context's bindings and every switch of the current
-//!    context first invalidates the thread's read view (rule 2 in `view.rs`), and the
-//!    slot's destructor does too, so the view never remembers a value that is gone.
+//!    context first invalidates the thread's read view (rule 2 in `view.rs`), and emptying
+//!    the slot at thread exit does too, so the view never remembers a value that is gone.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -121,6 +121,26 @@ impl ThreadSlot {
             hints: PositionHints::new(),
             deferred: RefCell::new(Vec::new()),
         }
+    }
+}
+
+impl ThreadSlot {
+    /// Empties the slot for thread exit (std's `sync` reaper): the frame and the deferred
+    /// values, returned to be dropped by the caller after the slot is consistent again.
+    /// A frame still borrowed (impossible at exit: borrows never outlive a call) is left.
+    #[cfg(not(loom))]
+    pub(crate) fn take_all(&self) -> (Option<LiveFrame>, Vec<ErasedValue>) {
+        let frame = self.frame.try_borrow_mut().ok().map(|mut frame| {
+            std::mem::replace(
+                &mut *frame,
+                LiveFrame {
+                    rest: Frame::EMPTY,
+                    owned: OwnedMaps::EMPTY,
+                },
+            )
+        });
+        self.detached.set(false);
+        (frame, self.deferred.take())
     }
 }
 
@@ -544,7 +564,7 @@ impl Drop for Entered<'_> {
 fn switch(frame: &mut Frame) {
     // Rule 2 in `view.rs`: the view remembers the context being left.
     view::invalidate();
-    sync::with_frame(|slot| {
+    sync::with_frame_for_switch(|slot| {
         if !slot.detached.get() {
             if let Ok(mut current) = slot.frame.try_borrow_mut() {
                 // The usual case: nothing detached, the frames are the whole contexts.

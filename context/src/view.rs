@@ -1,8 +1,8 @@
 //! The per-thread read view: a small cache in front of the current context, so that a
 //! `get` that hits costs what a thread-local read costs.
 //!
-//! [`ReadView`] lives in the `sync` shim's second thread-local ([`sync::with_view`]). It is
-//! `const`-initialised and has no destructor, so with std the compiler reaches it with a
+//! [`ReadView`] lives in the `sync` shim's thread-local, beside the context slot
+//! ([`sync::with_view`]). That thread-local is `const`-initialised and has no destructor, so with std the compiler reaches it with a
 //! plain TLS load: no lazy-init or destroyed-state check on the read path. It holds 16
 //! [`CacheSlot`]s keyed by var id (`id % 16`), each remembering where the current context
 //! keeps that var's value (or that the var is unbound there), stamped with the view's

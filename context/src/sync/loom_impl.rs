@@ -43,6 +43,11 @@ pub(crate) fn with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
     CURRENT.with(f)
 }
 
+/// [`with_frame`] for swapping a context in or out (the std twin skips a check here).
+pub(crate) fn with_frame_for_switch<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
+    CURRENT.with(f)
+}
+
 /// Like [`with_frame`], but `None` once the thread's locals are destroyed.
 pub(crate) fn try_with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> Option<R> {
     CURRENT.try_with(f).ok()

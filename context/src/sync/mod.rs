@@ -10,13 +10,17 @@
 //! - `ErasedValue` and `erase(value)`: a bound value, type-erased and reference counted so a
 //!   snapshot shares the value instead of copying it; `Arc::get_mut` tells a value only the
 //!   current context holds (overwritten in place on rebinding) from a shared one.
-//! - `with_frame(f)` / `try_with_frame(f)`: the per-thread
-//!   [`ThreadSlot`](crate::context::ThreadSlot) holding the current context. Under loom it
-//!   is loom's `thread_local!`, because std's is shared by every loom thread.
+//! - `with_frame(f)` / `try_with_frame(f)` / `with_frame_for_switch(f)`: the per-thread
+//!   [`ThreadSlot`](crate::context::ThreadSlot) holding the current context, to change it,
+//!   to read it (`None` once the thread's context was dropped at exit), or to swap a
+//!   context in or out. Under loom it is loom's `thread_local!`, because std's is shared by
+//!   every loom thread.
 //! - `with_view(f)` / `try_with_view(f)`: the per-thread
 //!   [`ReadView`](crate::view::ReadView), the read cache over the current context. With
-//!   std it is a `const` thread-local without destructor (a plain TLS access); under loom,
-//!   loom's `thread_local!`.
+//!   std the view and the slot share one `const` thread-local without destructor (a plain
+//!   TLS access, no state check); the slot's values are dropped at thread exit by a second
+//!   thread-local that the thread's first change registers. Under loom both are loom's
+//!   `thread_local!`s.
 //! - `spawn_thread(f)` and `JoinHandle`: start an OS thread (a loom thread under loom).
 //!
 //! `ids.rs` is the same file in both builds: it hands out var and context ids from

@@ -1,6 +1,8 @@
 //! The real primitives (every build but `cfg(loom)`); see the contract in `sync/mod.rs`.
 
 use std::any::Any;
+use std::cell::Cell;
+use std::mem::ManuallyDrop;
 
 use crate::context::ThreadSlot;
 use crate::view::ReadView;
@@ -17,41 +19,110 @@ pub(crate) fn erase<T: Any + Send + Sync>(value: T) -> ErasedValue {
     Arc::new(value)
 }
 
-std::thread_local! {
-    /// The current context of this thread. A thread starts in an empty context.
-    static CURRENT: ThreadSlot = const { ThreadSlot::new() };
+/// This thread's context state: the read view and the current-context slot together, in
+/// one `const` thread-local without destructor, so that reaching either is a plain TLS
+/// access with no lazy-init or destroyed-state check, and entering a context (two per task
+/// poll) computes the thread-local's address once.
+///
+/// The slot's values still drop at thread exit: the first change that may put values in the
+/// slot ([`with_frame`]) registers [`Reaper`], a second thread-local whose destructor empties
+/// the slot. Until then the slot holds only what a `Context::run` moved in and takes back
+/// before it returns, so there is nothing to drop.
+struct Local {
+    view: ReadView,
+    slot: ManuallyDrop<ThreadSlot>,
+    /// [`UNREGISTERED`], [`REGISTERED`] or [`REAPED`].
+    reaper: Cell<u8>,
 }
 
+/// No change made yet on this thread: [`Reaper`] is not registered.
+const UNREGISTERED: u8 = 0;
+/// [`Reaper`] is registered: the slot will be emptied at thread exit.
+const REGISTERED: u8 = 1;
+/// The thread is exiting and the slot was emptied: no more changes (they would never drop).
+const REAPED: u8 = 2;
+
 std::thread_local! {
-    /// This thread's read cache over its current context. `const` and without a
-    /// destructor, so reaching it is a plain TLS access with no state check.
-    static VIEW: ReadView = const { ReadView::new() };
+    static LOCAL: Local = const {
+        Local {
+            view: ReadView::new(),
+            slot: ManuallyDrop::new(ThreadSlot::new()),
+            reaper: Cell::new(UNREGISTERED),
+        }
+    };
+}
+
+/// Empties this thread's context slot when the thread exits (see [`Local`]).
+struct Reaper;
+
+std::thread_local! {
+    static REAPER: Reaper = const { Reaper };
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        LOCAL.with(|local| {
+            local.reaper.set(REAPED);
+            // The values about to drop may run destructors that read vars: the view must
+            // forget them first (rule 2 in `view.rs`), and they see an empty context.
+            crate::view::invalidate();
+            let taken = local.slot.take_all();
+            drop(taken);
+        });
+    }
 }
 
 /// Runs `f` with this thread's read view (never fails: the view has no destructor).
 #[inline(always)]
 pub(crate) fn with_view<R>(f: impl FnOnce(&ReadView) -> R) -> R {
-    VIEW.with(f)
+    LOCAL.with(|local| f(&local.view))
 }
 
 /// Like [`with_view`]; `None` never happens with std (kept for the loom twin's shape).
 #[inline]
 pub(crate) fn try_with_view<R>(f: impl FnOnce(&ReadView) -> R) -> Option<R> {
-    VIEW.try_with(f).ok()
+    Some(with_view(f))
 }
 
-/// Runs `f` with this thread's current-context slot.
+/// Runs `f` with this thread's current-context slot, to change what it holds.
 ///
-/// Panics if the thread's locals are already destroyed (a var set from a TLS destructor).
-#[inline]
+/// Panics once the thread's locals are being destroyed (a var set from a TLS destructor
+/// after the slot was emptied: the value could never be dropped).
+#[inline(always)]
 pub(crate) fn with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
-    CURRENT.with(f)
+    LOCAL.with(|local| {
+        if local.reaper.get() != REGISTERED {
+            register_reaper(local);
+        }
+        f(&local.slot)
+    })
 }
 
-/// Like [`with_frame`], but `None` once the thread's locals are destroyed.
-#[inline]
+#[cold]
+#[inline(never)]
+fn register_reaper(local: &Local) {
+    if local.reaper.get() == REAPED {
+        panic!(
+            "a ContextVar was set from a thread-local destructor after this thread's \
+             context was dropped; set vars before the thread starts exiting"
+        );
+    }
+    REAPER.with(|_| ());
+    local.reaper.set(REGISTERED);
+}
+
+/// Runs `f` with this thread's current-context slot to swap a context in or out: no
+/// registration check, since a swap leaves the slot holding what it held.
+#[inline(always)]
+pub(crate) fn with_frame_for_switch<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
+    LOCAL.with(|local| f(&local.slot))
+}
+
+/// Like [`with_frame`] without registering, for reads; `None` once the thread's context
+/// was dropped at exit.
+#[inline(always)]
 pub(crate) fn try_with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> Option<R> {
-    CURRENT.try_with(f).ok()
+    LOCAL.with(|local| (local.reaper.get() != REAPED).then(|| f(&local.slot)))
 }
 
 /// Starts an OS thread running `f`.
