@@ -161,6 +161,13 @@ pub fn workloads() -> Vec<Workload> {
             side("ctxrt Context::scope", ctxrt_scope_poll),
             side("tokio LocalKey::scope", tokio_scope_poll),
         ),
+        timed(
+            "async scope, per poll, 64 bindings",
+            "the same with 64 bindings in the scope's context (a poll's cost must not grow with them)",
+            Some(1.0),
+            side("ctxrt Context::scope (64)", ctxrt_scope_poll_64),
+            side("tokio LocalKey::scope", tokio_scope_poll),
+        ),
         Workload {
             name: "memory: held scoped future",
             description: "RSS per unpolled scoped future held in a Vec (100k of them)",
@@ -350,7 +357,16 @@ fn ctxrt_set_reset_once() {
 
 /// `iters` polls of a yielding future inside `Context::scope` (1 binding).
 pub fn ctxrt_scope_poll(iters: u64) -> Measurement {
-    with_bindings(1, || {
+    scope_poll_with(1, iters)
+}
+
+/// `iters` polls of a yielding future inside `Context::scope` (64 bindings).
+pub fn ctxrt_scope_poll_64(iters: u64) -> Measurement {
+    scope_poll_with(64, iters)
+}
+
+fn scope_poll_with(bindings: usize, iters: u64) -> Measurement {
+    with_bindings(bindings, || {
         let mut scoped = Context::current().scope(YieldN::new(iters));
         timed_polls(iters, Pin::new(&mut scoped))
     })

@@ -41,7 +41,11 @@ fn values_set_on_a_thread_drop_when_it_exits() {
     })
     .join()
     .unwrap();
-    assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped once, at thread exit");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "dropped once, at thread exit"
+    );
     // Its destructor ran after the thread's context was emptied: it saw no binding.
     assert_eq!(rx.recv().unwrap(), None);
 }
@@ -64,7 +68,11 @@ fn a_thread_that_only_enters_contexts_leaves_their_values_to_them() {
     })
     .join()
     .unwrap();
-    assert_eq!(drops.load(Ordering::SeqCst), 0, "the thread's exit dropped nothing of ctx");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "the thread's exit dropped nothing of ctx"
+    );
     assert!(ctx.get(&VALUE).is_some());
     drop(ctx);
     // `ctx.get` cloned one out and dropped it, then the binding itself.
