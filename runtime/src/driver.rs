@@ -19,8 +19,11 @@ use std::time::Duration;
 
 use crate::io::scheduled_io::IoSlab;
 use crate::io::Ready;
-use crate::sync::{Arc, BlockingMutex, BlockingMutexGuard};
+use crate::sync::{Arc, BlockingMutex, BlockingMutexGuard, Ordering, StaticAtomicUsize};
 use crate::time::source::TimeShared;
+
+/// The next [`DriverHandle::id`].
+static NEXT_DRIVER_ID: StaticAtomicUsize = StaticAtomicUsize::new(1);
 
 const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
 const EVENTS_CAPACITY: usize = 1024;
@@ -40,6 +43,9 @@ pub(crate) struct PollState {
 
 /// One runtime's driver; see the module docs.
 pub(crate) struct DriverHandle {
+    /// Unique in the process, never reused (`NEXT_DRIVER_ID`): names this driver to a
+    /// `Sleep` that has not armed yet (`time/driver_ref.rs`).
+    pub(crate) id: usize,
     poll: BlockingMutex<PollState>,
     waker: mio::Waker,
     /// `None` unless the runtime was built with `enable_io`.
@@ -49,6 +55,14 @@ pub(crate) struct DriverHandle {
 }
 
 impl DriverHandle {
+    /// Whether the runtime enabled `part`.
+    fn has(&self, part: Part) -> bool {
+        match part {
+            Part::Io => self.io.is_some(),
+            Part::Time => self.time.is_some(),
+        }
+    }
+
     /// A driver with the parts asked for; `Ok(None)` if neither was.
     pub(crate) fn new(
         enable_io: bool,
@@ -70,6 +84,8 @@ impl DriverHandle {
         };
         let time = enable_time.then(|| TimeShared::new(start_paused));
         Ok(Some(Arc::new(DriverHandle {
+            // Relaxed: only uniqueness matters.
+            id: NEXT_DRIVER_ID.fetch_add(1, Ordering::Relaxed),
             poll: BlockingMutex::new(PollState {
                 poll,
                 events: mio::Events::with_capacity(EVENTS_CAPACITY),
@@ -223,33 +239,74 @@ pub(crate) enum Part {
 /// the `Builder` call that enables it.
 #[track_caller]
 pub(crate) fn current(part: Part, what: &str) -> Arc<DriverHandle> {
-    let (enable, thing) = match part {
-        Part::Io => ("enable_io", "I/O"),
-        Part::Time => ("enable_time", "timers"),
-    };
-    let driver = crate::scheduler::with_current_worker(|worker| {
-        worker.map(|(shared, _)| shared.driver.clone())
-    });
-    let driver = match driver {
-        Some(driver) => driver,
-        None => match crate::runtime::Handle::try_current() {
-            Ok(handle) => handle.shared.driver.clone(),
-            Err(_) => panic!(
-                "{what} must be used inside a ctxrt runtime with {thing} enabled: call it from \
-                 a task or block_on of a runtime built with Builder::{enable}() (or \
-                 enable_all(); Runtime::new(), #[ctxrt::main] and #[ctxrt::test] enable both)"
-            ),
+    with_current(part, what, Arc::clone)
+}
+
+/// Calls `f` with the current runtime's driver (which has `part` enabled), borrowed: a
+/// caller that needs only a look at it (`time::driver_ref` takes the id) pays no
+/// reference count.
+///
+/// # Panics
+///
+/// As [`current`].
+#[track_caller]
+#[inline]
+pub(crate) fn with_current<R, F: FnOnce(&Arc<DriverHandle>) -> R>(
+    part: Part,
+    what: &str,
+    f: F,
+) -> R {
+    // On a worker (a task or a `current_thread` block_on): its runtime, with no
+    // reference count. `Err(Some(f))`: not on a worker; `Err(None)`: its runtime lacks
+    // the part. The panics are outside the closure, so they keep the caller's location.
+    let outcome = crate::scheduler::with_current_worker(|worker| match worker {
+        Some((shared, _)) => match shared.driver.as_ref() {
+            Some(driver) if driver.has(part) => Ok(f(driver)),
+            _ => Err(None),
         },
-    };
-    let has_part = driver.as_ref().is_some_and(|d| match part {
-        Part::Io => d.io.is_some(),
-        Part::Time => d.time.is_some(),
+        None => Err(Some(f)),
     });
-    match driver {
-        Some(driver) if has_part => driver,
-        _ => panic!(
-            "{what} needs the runtime's {thing} driver, but this runtime was built without \
-             it: add .{enable}() (or .enable_all()) to its Builder"
-        ),
+    let f = match outcome {
+        Ok(out) => return out,
+        Err(None) => missing_part(part, what),
+        Err(Some(f)) => f,
+    };
+    match crate::runtime::Handle::try_current() {
+        Ok(handle) => match handle.shared.driver.as_ref() {
+            Some(driver) if driver.has(part) => f(driver),
+            _ => missing_part(part, what),
+        },
+        Err(_) => outside_runtime(part, what),
     }
+}
+
+impl Part {
+    /// The `Builder` call that enables this part, and what it is called in messages.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Part::Io => ("enable_io", "I/O"),
+            Part::Time => ("enable_time", "timers"),
+        }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn outside_runtime(part: Part, what: &str) -> ! {
+    let (enable, thing) = part.names();
+    panic!(
+        "{what} must be used inside a ctxrt runtime with {thing} enabled: call it from a task \
+         or block_on of a runtime built with Builder::{enable}() (or enable_all(); \
+         Runtime::new(), #[ctxrt::main] and #[ctxrt::test] enable both)"
+    )
+}
+
+#[cold]
+#[track_caller]
+fn missing_part(part: Part, what: &str) -> ! {
+    let (enable, thing) = part.names();
+    panic!(
+        "{what} needs the runtime's {thing} driver, but this runtime was built without it: \
+         add .{enable}() (or .enable_all()) to its Builder"
+    )
 }
