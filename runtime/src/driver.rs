@@ -239,44 +239,47 @@ pub(crate) enum Part {
 /// the `Builder` call that enables it.
 #[track_caller]
 pub(crate) fn current(part: Part, what: &str) -> Arc<DriverHandle> {
-    with_current(part, what, Arc::clone)
+    let on_worker = crate::scheduler::with_current_worker(|worker| {
+        worker.map(|(shared, _)| shared.driver.as_ref().filter(|d| d.has(part)).cloned())
+    });
+    match on_worker {
+        Some(Some(driver)) => driver,
+        Some(None) => missing_part(part, what),
+        None => current_off_worker(part, what),
+    }
 }
 
-/// Calls `f` with the current runtime's driver (which has `part` enabled), borrowed: a
-/// caller that needs only a look at it (`time::driver_ref` takes the id) pays no
-/// reference count.
+/// The [`DriverHandle::id`] of the current runtime's driver with `part` enabled, with no
+/// reference count taken on a worker (a task, or a `current_thread` block_on): a
+/// never-armed timer needs no more (`time/driver_ref.rs`).
 ///
 /// # Panics
 ///
 /// As [`current`].
 #[track_caller]
 #[inline]
-pub(crate) fn with_current<R, F: FnOnce(&Arc<DriverHandle>) -> R>(
-    part: Part,
-    what: &str,
-    f: F,
-) -> R {
-    // On a worker (a task or a `current_thread` block_on): its runtime, with no
-    // reference count. `Err(Some(f))`: not on a worker; `Err(None)`: its runtime lacks
-    // the part. The panics are outside the closure, so they keep the caller's location.
-    let outcome = crate::scheduler::with_current_worker(|worker| match worker {
-        Some((shared, _)) => match shared.driver.as_ref() {
-            Some(driver) if driver.has(part) => Ok(f(driver)),
-            _ => Err(None),
-        },
-        None => Err(Some(f)),
+pub(crate) fn current_id(part: Part, what: &str) -> usize {
+    let on_worker = crate::scheduler::with_current_worker(|worker| {
+        worker.map(|(shared, _)| shared.driver.as_ref().filter(|d| d.has(part)).map(|d| d.id))
     });
-    let f = match outcome {
-        Ok(out) => return out,
-        Err(None) => missing_part(part, what),
-        Err(Some(f)) => f,
+    match on_worker {
+        Some(Some(id)) => id,
+        Some(None) => missing_part(part, what),
+        None => current_off_worker(part, what).id,
+    }
+}
+
+/// [`current`] on a thread that is no worker: a multi-thread runtime's block_on thread,
+/// or under `Runtime::enter`.
+#[track_caller]
+#[inline(never)]
+fn current_off_worker(part: Part, what: &str) -> Arc<DriverHandle> {
+    let Ok(handle) = crate::runtime::Handle::try_current() else {
+        outside_runtime(part, what)
     };
-    match crate::runtime::Handle::try_current() {
-        Ok(handle) => match handle.shared.driver.as_ref() {
-            Some(driver) if driver.has(part) => f(driver),
-            _ => missing_part(part, what),
-        },
-        Err(_) => outside_runtime(part, what),
+    match handle.shared.driver.as_ref() {
+        Some(driver) if driver.has(part) => driver.clone(),
+        _ => missing_part(part, what),
     }
 }
 

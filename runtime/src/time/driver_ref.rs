@@ -69,7 +69,7 @@ impl DriverRef {
     #[track_caller]
     #[inline]
     pub(crate) fn current(what: &str) -> DriverRef {
-        DriverRef::Unbound(driver::with_current(Part::Time, what, |d| d.id))
+        DriverRef::Unbound(driver::current_id(Part::Time, what))
     }
 
     /// The driver, if the `Sleep` has armed.

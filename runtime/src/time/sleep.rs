@@ -84,6 +84,7 @@ pub struct Sleep {
 
 impl Sleep {
     #[track_caller]
+    #[inline]
     pub(crate) fn new(deadline: Instant, what: &str) -> Sleep {
         Sleep {
             deadline,
@@ -202,9 +203,21 @@ impl Future for Sleep {
 }
 
 impl Drop for Sleep {
+    #[inline]
     fn drop(&mut self) {
         // Never armed (a timeout whose future was ready at once): nothing to do, no
         // driver reference to drop.
+        if self.entry.is_some() {
+            self.disarm();
+        }
+    }
+}
+
+impl Sleep {
+    /// Frees the armed entry. Out of line, so dropping a never-armed `Sleep` stays a
+    /// test and a branch wherever it is inlined.
+    #[inline(never)]
+    fn disarm(&mut self) {
         if let Some(key) = self.entry.take() {
             self.armed_time().remove(key);
         }
