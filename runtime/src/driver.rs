@@ -19,8 +19,11 @@ use std::time::Duration;
 
 use crate::io::scheduled_io::IoSlab;
 use crate::io::Ready;
-use crate::sync::{Arc, BlockingMutex, BlockingMutexGuard};
+use crate::sync::{Arc, BlockingMutex, BlockingMutexGuard, Ordering, StaticAtomicUsize};
 use crate::time::source::TimeShared;
+
+/// The next [`DriverHandle::id`].
+static NEXT_DRIVER_ID: StaticAtomicUsize = StaticAtomicUsize::new(1);
 
 const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
 const EVENTS_CAPACITY: usize = 1024;
@@ -40,6 +43,9 @@ pub(crate) struct PollState {
 
 /// One runtime's driver; see the module docs.
 pub(crate) struct DriverHandle {
+    /// Unique in the process, never reused (`NEXT_DRIVER_ID`): names this driver to a
+    /// `Sleep` that has not armed yet (`time/driver_ref.rs`).
+    pub(crate) id: usize,
     poll: BlockingMutex<PollState>,
     waker: mio::Waker,
     /// `None` unless the runtime was built with `enable_io`.
@@ -49,6 +55,14 @@ pub(crate) struct DriverHandle {
 }
 
 impl DriverHandle {
+    /// Whether the runtime enabled `part`.
+    fn has(&self, part: Part) -> bool {
+        match part {
+            Part::Io => self.io.is_some(),
+            Part::Time => self.time.is_some(),
+        }
+    }
+
     /// A driver with the parts asked for; `Ok(None)` if neither was.
     pub(crate) fn new(
         enable_io: bool,
@@ -70,6 +84,8 @@ impl DriverHandle {
         };
         let time = enable_time.then(|| TimeShared::new(start_paused));
         Ok(Some(Arc::new(DriverHandle {
+            // Relaxed: only uniqueness matters.
+            id: NEXT_DRIVER_ID.fetch_add(1, Ordering::Relaxed),
             poll: BlockingMutex::new(PollState {
                 poll,
                 events: mio::Events::with_capacity(EVENTS_CAPACITY),
@@ -223,33 +239,77 @@ pub(crate) enum Part {
 /// the `Builder` call that enables it.
 #[track_caller]
 pub(crate) fn current(part: Part, what: &str) -> Arc<DriverHandle> {
-    let (enable, thing) = match part {
-        Part::Io => ("enable_io", "I/O"),
-        Part::Time => ("enable_time", "timers"),
-    };
-    let driver = crate::scheduler::with_current_worker(|worker| {
-        worker.map(|(shared, _)| shared.driver.clone())
+    let on_worker = crate::scheduler::with_current_worker(|worker| {
+        worker.map(|(shared, _)| shared.driver.as_ref().filter(|d| d.has(part)).cloned())
     });
-    let driver = match driver {
-        Some(driver) => driver,
-        None => match crate::runtime::Handle::try_current() {
-            Ok(handle) => handle.shared.driver.clone(),
-            Err(_) => panic!(
-                "{what} must be used inside a ctxrt runtime with {thing} enabled: call it from \
-                 a task or block_on of a runtime built with Builder::{enable}() (or \
-                 enable_all(); Runtime::new(), #[ctxrt::main] and #[ctxrt::test] enable both)"
-            ),
-        },
-    };
-    let has_part = driver.as_ref().is_some_and(|d| match part {
-        Part::Io => d.io.is_some(),
-        Part::Time => d.time.is_some(),
-    });
-    match driver {
-        Some(driver) if has_part => driver,
-        _ => panic!(
-            "{what} needs the runtime's {thing} driver, but this runtime was built without \
-             it: add .{enable}() (or .enable_all()) to its Builder"
-        ),
+    match on_worker {
+        Some(Some(driver)) => driver,
+        Some(None) => missing_part(part, what),
+        None => current_off_worker(part, what),
     }
+}
+
+/// The [`DriverHandle::id`] of the current runtime's driver with `part` enabled, with no
+/// reference count taken on a worker (a task, or a `current_thread` block_on): a
+/// never-armed timer needs no more (`time/driver_ref.rs`).
+///
+/// # Panics
+///
+/// As [`current`].
+#[track_caller]
+#[inline]
+pub(crate) fn current_id(part: Part, what: &str) -> usize {
+    let on_worker = crate::scheduler::with_current_worker(|worker| {
+        worker.map(|(shared, _)| shared.driver.as_ref().filter(|d| d.has(part)).map(|d| d.id))
+    });
+    match on_worker {
+        Some(Some(id)) => id,
+        Some(None) => missing_part(part, what),
+        None => current_off_worker(part, what).id,
+    }
+}
+
+/// [`current`] on a thread that is no worker: a multi-thread runtime's block_on thread,
+/// or under `Runtime::enter`.
+#[track_caller]
+#[inline(never)]
+fn current_off_worker(part: Part, what: &str) -> Arc<DriverHandle> {
+    let Ok(handle) = crate::runtime::Handle::try_current() else {
+        outside_runtime(part, what)
+    };
+    match handle.shared.driver.as_ref() {
+        Some(driver) if driver.has(part) => driver.clone(),
+        _ => missing_part(part, what),
+    }
+}
+
+impl Part {
+    /// The `Builder` call that enables this part, and what it is called in messages.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Part::Io => ("enable_io", "I/O"),
+            Part::Time => ("enable_time", "timers"),
+        }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn outside_runtime(part: Part, what: &str) -> ! {
+    let (enable, thing) = part.names();
+    panic!(
+        "{what} must be used inside a ctxrt runtime with {thing} enabled: call it from a task \
+         or block_on of a runtime built with Builder::{enable}() (or enable_all(); \
+         Runtime::new(), #[ctxrt::main] and #[ctxrt::test] enable both)"
+    )
+}
+
+#[cold]
+#[track_caller]
+fn missing_part(part: Part, what: &str) -> ! {
+    let (enable, thing) = part.names();
+    panic!(
+        "{what} needs the runtime's {thing} driver, but this runtime was built without it: \
+         add .{enable}() (or .enable_all()) to its Builder"
+    )
 }

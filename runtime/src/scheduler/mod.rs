@@ -104,6 +104,10 @@ impl SchedulerShared {
             })
             .collect();
         let blocking = BlockingPool::new(&config);
+        if let Some(driver) = &driver {
+            // Unarmed timers find their driver through it until this is dropped.
+            crate::time::driver_ref::register(driver);
+        }
         let shared = Arc::new(SchedulerShared {
             flavor,
             injector: Injector::new(),
@@ -286,6 +290,16 @@ impl SchedulerShared {
         self.owned.close_and_shutdown_all();
         self.drain_injector();
         self.blocking.shutdown(timeout);
+    }
+}
+
+impl Drop for SchedulerShared {
+    fn drop(&mut self) {
+        if let Some(driver) = &self.driver {
+            // Nothing can drive this runtime's timers any more (invariant 2 in
+            // `time/driver_ref.rs`).
+            crate::time::driver_ref::unregister(driver);
+        }
     }
 }
 

@@ -14,6 +14,10 @@ pub(crate) use std::time::Instant;
 /// Only `Instant::now`'s "is any clock paused" gate uses it; loom models never pause.
 pub(crate) use std::sync::atomic::AtomicUsize as StaticAtomicUsize;
 
+/// A lock in a `static`: std's, since loom's are not `const`. Only the registry of live
+/// timer drivers uses it (`time/driver_ref.rs`); loom models build no timer driver.
+pub(crate) use std::sync::Mutex as StaticMutex;
+
 /// A mutex with the std-shaped API the runtime uses.
 #[derive(Debug)]
 pub(crate) struct BlockingMutex<T>(loom::sync::Mutex<T>);

@@ -108,6 +108,8 @@
 //! - `Instant`: a clock for keep-alive and shutdown timeouts.
 //! - `StaticAtomicUsize`: std's `AtomicUsize` under both backends, for the one `static`
 //!   counter (how many runtime clocks are paused) that `ctxrt::time::Instant::now` reads.
+//! - `StaticMutex`: std's `Mutex` under both backends, for the one `static` registry (the
+//!   live timer drivers, `time/driver_ref.rs`), off every hot path.
 //! - `BlockingMutex::try_lock`: the driver is taken by whichever idle worker gets it.
 
 #[cfg(not(loom))]

@@ -11,6 +11,11 @@ pub(crate) use std::time::Instant;
 /// A process-wide counter that can live in a `static` (loom's atomics cannot).
 pub(crate) use std::sync::atomic::AtomicUsize as StaticAtomicUsize;
 
+/// A lock that can live in a `static`: the registry of live timer drivers
+/// (`time/driver_ref.rs`), taken only when a runtime is made or dropped and when a timer
+/// first arms away from its runtime's threads.
+pub(crate) use std::sync::Mutex as StaticMutex;
+
 pub(crate) use crossbeam_deque::{Injector, Steal, Stealer, Worker as LocalQueue};
 
 /// A mutex with a std-shaped API over parking_lot's.

@@ -33,17 +33,26 @@ impl Instant {
     /// let now = ctxrt::time::Instant::now();
     /// assert!(now.elapsed() < ctxrt::time::Duration::from_secs(60));
     /// ```
+    #[inline]
     pub fn now() -> Instant {
         // Relaxed: a gate; a clock paused concurrently on another thread's runtime is
         // not this thread's clock.
         if PAUSED_CLOCKS.load(Ordering::Relaxed) != 0 {
-            if let Ok(handle) = crate::runtime::Handle::try_current() {
-                if let Some(time) = handle.shared.driver.as_ref().and_then(|d| d.time.as_ref()) {
-                    return Instant(time.now());
-                }
+            if let Some(now) = Instant::runtime_now() {
+                return now;
             }
         }
         Instant(std::time::Instant::now())
+    }
+
+    /// The current runtime's clock, if this thread is in a runtime with time enabled.
+    /// Out of line: only read once some runtime has paused its clock.
+    #[cold]
+    #[inline(never)]
+    fn runtime_now() -> Option<Instant> {
+        let handle = crate::runtime::Handle::try_current().ok()?;
+        let time = handle.shared.driver.as_ref()?.time.as_ref()?;
+        Some(Instant(time.now()))
     }
 
     /// Wraps a std instant.
@@ -127,6 +136,7 @@ impl Instant {
     /// use ctxrt::time::{Duration, Instant};
     /// assert!(Instant::now().checked_add(Duration::from_secs(1)).is_some());
     /// ```
+    #[inline]
     pub fn checked_add(&self, duration: Duration) -> Option<Instant> {
         self.0.checked_add(duration).map(Instant)
     }

@@ -8,6 +8,9 @@
 //! (`benches/README.md`, "Timer wheels"), so the simpler layout stays. A [`Sleep`] arms
 //! its entry on its first poll (a timeout around a future that is ready at once never
 //! touches the wheel), re-arms it in O(1) on `reset`, and frees it in O(1) when dropped.
+//! Its deadline is fixed when it is made, but it holds its runtime's driver only from
+//! that first arm on (`driver_ref.rs`): a never-armed timer costs no reference count to
+//! make or drop.
 //! The worker parked in the driver fires due timers, sleeping in `Poll::poll` until the
 //! nearest deadline; busy workers fire due ones on their fairness tick.
 //!
@@ -17,6 +20,7 @@
 //! The one `unsafe` here is the pin projection in `timeout.rs`, whose invariant is in
 //! that file's header.
 
+pub(crate) mod driver_ref;
 mod instant;
 mod interval;
 mod sleep;

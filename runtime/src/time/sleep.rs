@@ -5,10 +5,9 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
+use super::driver_ref::DriverRef;
 use super::wheel::EntryKey;
 use super::Instant;
-use crate::driver::{self, DriverHandle, Part};
-use crate::sync::Arc;
 
 /// Waits until `duration` has elapsed.
 ///
@@ -77,27 +76,30 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
-    driver: Arc<DriverHandle>,
+    /// Its runtime's driver: by id until the first arm, then held (`driver_ref.rs`).
+    driver: DriverRef,
     entry: Option<EntryKey>,
     done: bool,
 }
 
 impl Sleep {
     #[track_caller]
+    #[inline]
     pub(crate) fn new(deadline: Instant, what: &str) -> Sleep {
         Sleep {
             deadline,
-            driver: driver::current(Part::Time, what),
+            driver: DriverRef::current(what),
             entry: None,
             done: false,
         }
     }
 
-    pub(crate) fn time(&self) -> &super::source::TimeShared {
+    /// The timer store; only once armed (an entry exists only then).
+    fn armed_time(&self) -> &super::source::TimeShared {
         self.driver
-            .time
-            .as_ref()
-            .expect("a Sleep is only made on a driver with time enabled")
+            .bound()
+            .and_then(|driver| driver.time.as_ref())
+            .expect("an armed Sleep holds a driver with time enabled")
     }
 
     /// The deadline.
@@ -152,12 +154,12 @@ impl Sleep {
         this.deadline = deadline;
         this.done = false;
         if let Some(key) = this.entry {
-            let (due, wake_driver) = this.time().reset(key, deadline.into_std());
+            let (due, wake_driver) = this.armed_time().reset(key, deadline.into_std());
             if let Some(waker) = due {
                 waker.wake();
             }
-            if wake_driver {
-                this.driver.unpark();
+            if let (true, Some(driver)) = (wake_driver, this.driver.bound()) {
+                driver.unpark();
             }
         }
     }
@@ -172,17 +174,24 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         let fired = match this.entry {
-            Some(key) => this.time().poll(key, cx.waker()),
-            None => match this.time().arm(this.deadline.into_std(), cx.waker()) {
-                None => true,
-                Some((key, wake_driver)) => {
-                    this.entry = Some(key);
-                    if wake_driver {
-                        this.driver.unpark();
+            Some(key) => this.armed_time().poll(key, cx.waker()),
+            None => {
+                let driver = this.driver.bind();
+                let time = driver
+                    .time
+                    .as_ref()
+                    .expect("made on a driver with time enabled");
+                match time.arm(this.deadline.into_std(), cx.waker()) {
+                    None => true,
+                    Some((key, wake_driver)) => {
+                        this.entry = Some(key);
+                        if wake_driver {
+                            driver.unpark();
+                        }
+                        false
                     }
-                    false
                 }
-            },
+            }
         };
         if fired {
             this.done = true;
@@ -194,9 +203,23 @@ impl Future for Sleep {
 }
 
 impl Drop for Sleep {
+    #[inline]
     fn drop(&mut self) {
+        // Never armed (a timeout whose future was ready at once): nothing to do, no
+        // driver reference to drop.
+        if self.entry.is_some() {
+            self.disarm();
+        }
+    }
+}
+
+impl Sleep {
+    /// Frees the armed entry. Out of line, so dropping a never-armed `Sleep` stays a
+    /// test and a branch wherever it is inlined.
+    #[inline(never)]
+    fn disarm(&mut self) {
         if let Some(key) = self.entry.take() {
-            self.time().remove(key);
+            self.armed_time().remove(key);
         }
     }
 }

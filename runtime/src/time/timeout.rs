@@ -31,6 +31,7 @@ use super::{Instant, Sleep};
 ///     assert!(slow.await.is_err());
 /// }
 /// ```
+#[inline]
 #[track_caller]
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     let deadline = Instant::now()
@@ -56,6 +57,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 ///     assert_eq!(timeout_at(deadline, async { "fast" }).await, Ok("fast"));
 /// }
 /// ```
+#[inline]
 #[track_caller]
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
     Timeout::new(future.into_future(), deadline, "ctxrt::time::timeout_at")
@@ -81,6 +83,7 @@ pub struct Timeout<F> {
 }
 
 impl<F> Timeout<F> {
+    #[inline]
     #[track_caller]
     fn new(future: F, deadline: Instant, what: &str) -> Timeout<F> {
         Timeout {
@@ -108,6 +111,7 @@ impl<F> Timeout<F> {
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         // SAFETY: `value` stays pinned in place (invariant 1 above); `delay` is Unpin and
         // only accessed by reference.
