@@ -101,6 +101,7 @@ use std::fmt;
 mod abort;
 mod cell;
 pub(crate) mod coop;
+mod current;
 mod error;
 mod harness;
 pub(crate) mod id;
