@@ -1,7 +1,10 @@
 //! Model 6, `spawn` takes its snapshot at the call: on a whole 2-worker runtime, a task
 //! sets a var, spawns a child (onto its worker's local queue, where the other worker may
 //! steal it and run it at once), yields (behind the child in that queue) and sets the var
-//! again.
+//! again. The runtime is built with `disable_lifo_slot`: by default a spawn fills the
+//! worker's empty LIFO slot, which no other worker can steal from, so the child would
+//! always run on the parent's worker before the parent resumes and the race this model is
+//! about would never happen.
 //!
 //! Proves, in every interleaving: the child sees the value as of the spawn, never the
 //! parent's later set, however the child's poll and the parent's set interleave; and the
@@ -33,6 +36,7 @@ fn spawn_races_the_parents_next_set(name: &str, child_check: fn(Option<u32>, u32
     check(name, move || {
         let rt = Builder::new_multi_thread()
             .worker_threads(2)
+            .disable_lifo_slot()
             .build()
             .unwrap();
         let parent = rt.spawn(async move {

@@ -1,11 +1,12 @@
 //! Per-worker counters behind `RuntimeMetrics` (`runtime/metrics.rs`).
 //!
-//! Each worker writes only its own [`WorkerMetrics`], on its own cache line(s), with a
+//! Each worker writes only its own [`WorkerMetrics`] (its `Core` and its `Remote` share one
+//! `Arc` of them, so the per-poll count is one pointer away), on its own cache line(s), with a
 //! relaxed load and store (no read-modify-write: one writer), so counting costs a few
 //! plain instructions on the scheduler's paths and no sharing between workers. Readers
 //! (any thread) see relaxed values: each counter is monotonic and may lag by a few
 //! updates. Who writes what:
-//! - `poll_count`: `Core::run_task`, once per task run.
+//! - `poll_count`: `Core::before_run`, once per task run.
 //! - `park_count`, `busy_ns`: `Core::park`: the time from the last unpark to this park
 //!   is added to `busy_ns` when the worker parks.
 //! - `steal_count`: `Core::steal`, the number of tasks a successful steal moved.

@@ -11,8 +11,12 @@
 //!
 //! Each worker's local state (`Core`: local queue, LIFO slot, tick) lives on the worker's
 //! own stack ([`worker`]). A task woken by the task running on a worker goes to that
-//! worker's LIFO slot; a task spawned there goes to the back of its local queue; anything
-//! from elsewhere goes to the injector and wakes one sleeper.
+//! worker's LIFO slot; a task spawned there goes to the LIFO slot if it is empty, else to
+//! the back of its local queue (so a spawn never displaces a woken task); anything from
+//! elsewhere goes to the injector and wakes one sleeper. The LIFO slot is not stealable:
+//! a task that blocks its worker's thread (instead of awaiting, or using
+//! `block_in_place`) keeps the task in that slot from running until it returns, as in
+//! tokio; `Builder::disable_lifo_slot` turns the slot off.
 //!
 //! `current_thread` runtimes are the same machinery with one `Core` and no thread: the
 //! thread inside `block_on` takes the core and runs tasks between polls of its future.
@@ -54,9 +58,16 @@ pub(crate) enum Flavor {
 pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Notified>,
     pub(crate) parker: Arc<Parker>,
-    /// Its counters (`metrics.rs`), written only by the worker.
-    pub(crate) metrics: metrics::WorkerMetrics,
+    /// Its counters (`metrics.rs`), written only by the worker (its `Core` holds the
+    /// same `Arc`, so counting a poll is one pointer away).
+    pub(crate) metrics: Arc<metrics::WorkerMetrics>,
 }
+
+/// The next task id, alone on its cache line (and the adjacent-line prefetch pair): every
+/// spawn on any worker writes it, and next to the flags every worker reads on each turn
+/// of its loop (`shutdown`) it would move that line between the workers on each spawn.
+#[repr(align(128))]
+struct IdCounter(AtomicU64);
 
 /// Everything the threads of one runtime share; see the module docs.
 pub(crate) struct SchedulerShared {
@@ -75,7 +86,7 @@ pub(crate) struct SchedulerShared {
     /// holds it; each is woken by every give-back until it leaves the list itself.
     pub(crate) core_waiters: BlockingMutex<Vec<Arc<BlockOnSignal>>>,
     shutdown: AtomicBool,
-    next_task_id: AtomicU64,
+    next_task_id: IdCounter,
     /// A task's panic shut the runtime down (`panic_shutdown.rs`).
     panicked: AtomicBool,
     /// The wakers of the `block_on`s in progress, kept only with
@@ -100,7 +111,7 @@ impl SchedulerShared {
             .map(|core| Remote {
                 stealer: core.stealer(),
                 parker: Arc::new(Parker::new(driver.clone())),
-                metrics: metrics::WorkerMetrics::new(),
+                metrics: core.metrics(),
             })
             .collect();
         let blocking = BlockingPool::new(&config);
@@ -120,7 +131,7 @@ impl SchedulerShared {
             parked_core: BlockingMutex::new(None),
             core_waiters: BlockingMutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
-            next_task_id: AtomicU64::new(1),
+            next_task_id: IdCounter(AtomicU64::new(1)),
             panicked: AtomicBool::new(false),
             block_on_wakers: BlockingMutex::new(Vec::new()),
         });
@@ -136,13 +147,13 @@ impl SchedulerShared {
     /// Tasks (and blocking jobs) spawned so far: ids are handed out from 1 in order.
     pub(crate) fn spawned_tasks_count(&self) -> u64 {
         // Relaxed: a statistic.
-        self.next_task_id.load(Ordering::Relaxed) - 1
+        self.next_task_id.0.load(Ordering::Relaxed) - 1
     }
 
     /// A fresh task id.
     pub(crate) fn next_id(&self) -> Id {
         // Relaxed: an id is a number and publishes nothing.
-        Id(self.next_task_id.fetch_add(1, Ordering::Relaxed))
+        Id(self.next_task_id.0.fetch_add(1, Ordering::Relaxed))
     }
 
     /// Spawns an async task running in `context`.
@@ -194,7 +205,9 @@ impl SchedulerShared {
             return join;
         }
         with_current_worker(|worker| match worker {
-            Some((shared, core)) if Arc::ptr_eq(shared, this) => core.push_back(shared, notified),
+            Some((shared, core)) if Arc::ptr_eq(shared, this) => {
+                core.push_spawned(shared, notified)
+            }
             _ => this.push_remote(notified),
         });
         join

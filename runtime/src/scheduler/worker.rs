@@ -42,6 +42,7 @@ use std::task::{self, Poll};
 
 use ctxrt_context::Context;
 
+use super::metrics::WorkerMetrics;
 use super::SchedulerShared;
 use crate::sync::{thread_local_const, Arc, LocalQueue, Steal, Stealer};
 use crate::task::raw::waker::{arc_waker, ArcWake};
@@ -68,6 +69,8 @@ pub(crate) struct Core {
     rng: Cell<u32>,
     /// When this worker last woke (or started): busy time for `metrics.rs`.
     busy_since: Cell<crate::sync::Instant>,
+    /// This worker's counters, shared with its `Remote` (`metrics.rs`).
+    metrics: Arc<WorkerMetrics>,
 }
 
 #[derive(Clone, Copy)]
@@ -164,7 +167,13 @@ impl Core {
             is_searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
             busy_since: Cell::new(crate::sync::Instant::now()),
+            metrics: Arc::new(WorkerMetrics::new()),
         }
+    }
+
+    /// This worker's counters, for its `Remote`.
+    pub(crate) fn metrics(&self) -> Arc<WorkerMetrics> {
+        self.metrics.clone()
     }
 
     pub(crate) fn stealer(&self) -> Stealer<Notified> {
@@ -179,6 +188,23 @@ impl Core {
         if let Some(previous) = self.lifo.replace(Some(task)) {
             self.local.push(previous);
             self.notify_if_stealable(shared);
+        }
+    }
+
+    /// Queues a task spawned by the running task: into the LIFO slot if it is empty, so it
+    /// runs next on this worker while what its spawner just made is still in this core's
+    /// cache (tokio puts every spawn there); else at the back of the local queue, so a
+    /// task woken meanwhile keeps its turn ahead of it.
+    pub(crate) fn push_spawned(&self, shared: &SchedulerShared, task: Notified) {
+        if shared.config.tuning.disable_lifo_slot {
+            return self.push_back(shared, task);
+        }
+        match self.lifo.take() {
+            None => self.lifo.set(Some(task)),
+            Some(occupant) => {
+                self.lifo.set(Some(occupant));
+                self.push_back(shared, task);
+            }
         }
     }
 
@@ -231,9 +257,9 @@ impl Core {
 
     fn next_task(&self, shared: &SchedulerShared) -> Option<Notified> {
         // Busy workers still see I/O and timers (driver.rs), every `Builder::event_interval`
-        // ticks (default 61).
-        if countdown(&self.until_event, shared.config.tuning.event_interval) {
-            if let Some(driver) = &shared.driver {
+        // ticks (default 61). Without a driver there is nothing to see and no tick to count.
+        if let Some(driver) = &shared.driver {
+            if countdown(&self.until_event, shared.config.tuning.event_interval) {
                 driver.poll_busy();
             }
         }
@@ -295,7 +321,7 @@ impl Core {
                 {
                     Steal::Success(task) => {
                         let moved = self.local.len().saturating_sub(before) + 1;
-                        shared.remotes[self.index].metrics.stole(moved);
+                        self.metrics.stole(moved);
                         return Some(task);
                     }
                     Steal::Empty => break,
@@ -328,7 +354,7 @@ impl Core {
             // The last searcher found work; there may be more, so wake another.
             shared.notify_parked();
         }
-        shared.remotes[self.index].metrics.polled();
+        self.metrics.polled();
     }
 
     /// Sleeps until notified. Once registered as a sleeper it re-checks the shared queues:
@@ -336,9 +362,7 @@ impl Core {
     /// notified nobody (always so on a `current_thread` runtime, whose only worker never
     /// searches), so the work would otherwise wait for an unrelated wake.
     pub(crate) fn park(&self, shared: &SchedulerShared) {
-        shared.remotes[self.index]
-            .metrics
-            .parking(self.busy_since.get());
+        self.metrics.parking(self.busy_since.get());
         let was_searching = self.is_searching.replace(false);
         shared.idle.transition_to_parked(self.index, was_searching);
         if shared.has_stealable_work() {

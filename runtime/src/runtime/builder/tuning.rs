@@ -180,9 +180,10 @@ impl Builder {
         self
     }
 
-    /// Turns off the LIFO slot: a task woken by the running task goes to the back of the
-    /// worker's queue instead of running next. Fairer for ping-pong patterns, slower for
-    /// message passing.
+    /// Turns off the LIFO slot: a task woken or spawned by the running task goes to the
+    /// back of the worker's queue instead of running next. Fairer for ping-pong patterns,
+    /// slower for message passing; and a task in the slot cannot be stolen by another
+    /// worker, so turn it off if tasks block their thread.
     ///
     /// # Examples
     ///

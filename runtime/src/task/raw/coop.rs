@@ -2,28 +2,23 @@
 //! resources (JoinHandles, JoinSets) per poll; after that they report `Pending` and wake
 //! the task, so it goes to the back of the queue and one busy task cannot starve the rest.
 //!
-//! The budget is per thread, set around each task poll and each poll of a `block_on`
-//! future (so `#[ctxrt::main]` bodies are fair too, as in tokio); elsewhere it is
+//! The budget is per thread (a field of `current.rs`'s thread-local), set around each
+//! task poll and each poll of a `block_on` future (so `#[ctxrt::main]` bodies are fair too, as in tokio); elsewhere it is
 //! unlimited. [`unconstrained`] lifts it for one future; [`consume_budget`] spends it
 //! from user code.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{self, Poll};
 
-use crate::sync::thread_local_const;
+use super::current;
 
 /// Steps of progress a task may make per poll.
 pub(crate) const BUDGET: u8 = 128;
 
-thread_local_const! {
-    /// `None`: unlimited (not inside a task poll).
-    static REMAINING: Cell<Option<u8>> = const { Cell::new(None) };
-}
-
-/// Runs one task poll with a fresh budget, restoring the previous one afterwards (panics
-/// included: the restore is a drop guard).
+/// Runs one poll (of a `block_on` future) with a fresh budget, restoring the previous one
+/// afterwards (panics included: the restore is a drop guard). A task's poll gets its
+/// budget from `current::polling` instead, with its id in the same bracket.
 #[inline(always)]
 pub(crate) fn budgeted<R>(f: impl FnOnce() -> R) -> R {
     with_budget(Some(BUDGET), f)
@@ -35,11 +30,12 @@ pub(crate) fn budgeted<R>(f: impl FnOnce() -> R) -> R {
 fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<u8>);
     impl Drop for Restore {
+        #[inline(always)]
         fn drop(&mut self) {
-            let _ = REMAINING.try_with(|cell| cell.set(self.0));
+            let _ = current::try_with(|current| current.budget.set(self.0));
         }
     }
-    let _restore = Restore(REMAINING.with(|cell| cell.replace(budget)));
+    let _restore = Restore(current::with(|current| current.budget.replace(budget)));
     f()
 }
 
@@ -115,14 +111,14 @@ pub async fn consume_budget() {
 
 /// Takes one unit of budget; if none is left, wakes the task and returns `Pending`.
 pub(crate) fn poll_proceed(cx: &mut task::Context<'_>) -> Poll<()> {
-    REMAINING.with(|cell| match cell.get() {
+    current::with(|current| match current.budget.get() {
         None => Poll::Ready(()),
         Some(0) => {
             cx.waker().wake_by_ref();
             Poll::Pending
         }
         Some(n) => {
-            cell.set(Some(n - 1));
+            current.budget.set(Some(n - 1));
             Poll::Ready(())
         }
     })

@@ -15,9 +15,9 @@ use std::task::{self, Poll, Waker};
 use ctxrt_context::Context;
 
 use super::cell::{Cell, Header, Notified, RawTask, Stage, Vtable};
-use super::coop;
+use super::current;
 use super::state::{TransitionToIdle, TransitionToRunning};
-use super::waker::{self, waker_ref};
+use super::waker::waker_ref;
 use super::{JoinError, Schedule};
 
 /// The vtable for futures of type `F` run by a scheduler of type `S`.
@@ -75,8 +75,11 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // We hold RUNNING: the stage and context are ours (rule 1).
     let waker = waker_ref(raw);
     let mut cx = task::Context::from_waker(&waker);
-    // poll_future catches panics, so `polling` always restores its thread-local.
-    let (polled, self_woken) = waker::polling(raw, || poll_future(cell, &mut cx));
+    // The task is marked polled, its id current and its budget fresh in one bracket;
+    // poll_future catches panics, so `polling` always restores them.
+    let task = raw.header_ptr().as_ptr() as *const ();
+    let (polled, self_woken) =
+        current::polling(task, cell.header.id, || poll_future(cell, &mut cx));
     if polled.is_ready() {
         return complete(cell, raw);
     }
@@ -103,21 +106,20 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 #[inline(always)]
 fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context<'_>) -> Poll<()> {
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
-        in_context(cell, || {
+        // The id and the budget are already set (`current::polling`, in `run`).
+        in_context_with_id_set(cell, || {
             // A poll that panics drops its future during the unwind, inside the context,
             // as tokio does: its `Drop`s see `std::thread::panicking()`.
             let guard = DropFutureOnUnwind(cell);
-            let polled = coop::budgeted(|| {
-                cell.stage.with_mut(|stage| {
-                    // SAFETY: RUNNING gives this thread exclusive access to the stage (rule 1).
-                    let stage = unsafe { &mut *stage };
-                    let Stage::Running(future) = stage else {
-                        unreachable!("a task was polled after its future finished");
-                    };
-                    // SAFETY: the future lives in the heap cell and is never moved until it
-                    // is dropped in place, so it is pinned.
-                    unsafe { Pin::new_unchecked(future) }.poll(cx)
-                })
+            let polled = cell.stage.with_mut(|stage| {
+                // SAFETY: RUNNING gives this thread exclusive access to the stage (rule 1).
+                let stage = unsafe { &mut *stage };
+                let Stage::Running(future) = stage else {
+                    unreachable!("a task was polled after its future finished");
+                };
+                // SAFETY: the future lives in the heap cell and is never moved until it
+                // is dropped in place, so it is pinned.
+                unsafe { Pin::new_unchecked(future) }.poll(cx)
             });
             mem::forget(guard);
             match polled {
@@ -213,21 +215,26 @@ fn discard(result: Result<(), Box<dyn Any + Send>>) {
     }
 }
 
-/// Runs `f` with the task's context entered. Requires RUNNING (rule 1).
+/// Runs `f` with the task's context entered and its id marked. Requires RUNNING (rule 1).
 fn in_context<F: Future, S, R>(cell: &Cell<F, S>, f: impl FnOnce() -> R) -> R {
+    super::id::with_task_id(cell.header.id, || in_context_with_id_set(cell, f))
+}
+
+/// Runs `f` with the task's context entered; the caller has marked the task's id
+/// (`current::polling` or `id::with_task_id`). Requires RUNNING (rule 1).
+#[inline(always)]
+fn in_context_with_id_set<F: Future, S, R>(cell: &Cell<F, S>, f: impl FnOnce() -> R) -> R {
     cell.context.with_mut(|context| {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
         let context = unsafe { &mut *context };
-        // `Context::run` with the task id marked; if the task carries an inherited span
-        // (`tracing`, span/) or OTel context (`opentelemetry`, otel/), inside the span and
-        // with the OTel context attached. Without either feature this is `Context::run`.
-        super::id::with_task_id(cell.header.id, || {
-            if (crate::span::INHERITS || crate::otel::INHERITS) && cell.header.state.has_trace() {
-                crate::otel::run_in(context, |context| crate::span::run_in(context, f))
-            } else {
-                context.run(f)
-            }
-        })
+        // `Context::run`; if the task carries an inherited span (`tracing`, span/) or OTel
+        // context (`opentelemetry`, otel/), inside the span and with the OTel context
+        // attached. Without either feature this is `Context::run`.
+        if (crate::span::INHERITS || crate::otel::INHERITS) && cell.header.state.has_trace() {
+            crate::otel::run_in(context, |context| crate::span::run_in(context, f))
+        } else {
+            context.run(f)
+        }
     })
 }
 

@@ -1,19 +1,13 @@
 //! The current task's [`Id`]: [`id`] and [`try_id`].
 //!
-//! `harness::in_context` marks the task's id on this thread around everything it runs
-//! for a task (each poll, the drop of its future and of its output), so the id is there
+//! The harness marks the task's id on this thread (a field of `current.rs`'s
+//! thread-local) around everything it runs for a task (each poll, in `current::polling`;
+//! the drop of its future and of its output, in `harness::in_context`), so the id is there
 //! exactly while the task's own code runs, blocking jobs included, as in tokio. A
 //! `block_on` future is not a task and has none.
 
-use std::cell::Cell;
-
+use super::current;
 use super::Id;
-use crate::sync::thread_local_const;
-
-thread_local_const! {
-    /// The id of the task whose code this thread is running (0: none; ids start at 1).
-    static CURRENT_ID: Cell<u64> = const { Cell::new(0) };
-}
 
 /// Runs `f` with `id` as this thread's current task id, restoring the previous one after
 /// (panics included: the restore is a drop guard).
@@ -21,11 +15,12 @@ thread_local_const! {
 pub(crate) fn with_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
     struct Restore(u64);
     impl Drop for Restore {
+        #[inline(always)]
         fn drop(&mut self) {
-            let _ = CURRENT_ID.try_with(|cell| cell.set(self.0));
+            let _ = current::try_with(|current| current.id.set(self.0));
         }
     }
-    let _restore = Restore(CURRENT_ID.with(|cell| cell.replace(id.0)));
+    let _restore = Restore(current::with(|current| current.id.replace(id.0)));
     f()
 }
 
@@ -42,9 +37,9 @@ pub(crate) fn with_task_id<R>(id: Id, f: impl FnOnce() -> R) -> R {
 /// assert_eq!(rt.block_on(handle).unwrap(), Some(id));
 /// ```
 pub fn try_id() -> Option<Id> {
-    match CURRENT_ID.try_with(Cell::get) {
-        Ok(0) | Err(_) => None,
-        Ok(id) => Some(Id(id)),
+    match current::try_with(|current| current.id.get()) {
+        Some(0) | None => None,
+        Some(id) => Some(Id(id)),
     }
 }
 

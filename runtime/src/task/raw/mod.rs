@@ -20,7 +20,7 @@
 //!        │        (LocalSet implements it for Arc<LocalShared>)
 //!        ▼
 //!   task/raw/: cell, state, harness, waker, abort, join, id, error, coop,  the task core
-//!   list (owned tasks)  ── Schedule ──► (up, through the trait only)
+//!   current, list (owned tasks)  ── Schedule ──► (up, through the trait only)
 //!        │
 //!        ▼
 //!   sync/ (the loom shim), span/, otel/, ctxrt-context
@@ -101,6 +101,7 @@ use std::fmt;
 mod abort;
 mod cell;
 pub(crate) mod coop;
+mod current;
 mod error;
 mod harness;
 pub(crate) mod id;

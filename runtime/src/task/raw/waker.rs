@@ -9,65 +9,34 @@
 //! Also here: [`arc_waker`], a waker over any `Arc` of an [`ArcWake`] type (`JoinSet`
 //! entries, the scheduler's `block_on` signal).
 //!
-//! Self-wakes are cheaper: while a thread polls a task, `POLLING` names it, and a
+//! Self-wakes are cheaper: while a thread polls a task, `current.rs`'s thread-local names
+//! it (`current::polling`), and a
 //! `wake_by_ref` of that very task on that thread (a yield, an exhausted budget) only
 //! raises a flag there. The poller reads the flag when the poll returns and folds it into
 //! the transition it makes anyway (`State::transition_to_idle(true)`), saving a CAS on the
 //! state word per self-wake.
 
-use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::cell::{Header, RawTask};
+use super::current;
 use super::state::TransitionToNotified;
-use crate::sync::{thread_local_const, Arc};
+use crate::sync::Arc;
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
 
-/// The task this thread is polling (null if none), and whether it woke itself.
-#[derive(Clone, Copy)]
-struct Polling {
-    task: *const (),
-    self_woken: bool,
-}
-
-thread_local_const! {
-    static POLLING: Cell<Polling> = const {
-        Cell::new(Polling { task: std::ptr::null(), self_woken: false })
-    };
-}
-
-/// Runs `poll` (the poll of task `raw`, which must not unwind) with `raw` marked as this
-/// thread's polling task; returns its result and whether the task woke itself meanwhile.
-#[inline(always)]
-pub(crate) fn polling<R>(raw: RawTask, poll: impl FnOnce() -> R) -> (R, bool) {
-    let task = raw.header_ptr().as_ptr() as *const ();
-    let previous = POLLING.with(|cell| {
-        cell.replace(Polling {
-            task,
-            self_woken: false,
-        })
-    });
-    let result = poll();
-    let self_woken = POLLING.with(|cell| cell.replace(previous).self_woken);
-    (result, self_woken)
-}
-
 /// If this thread is polling the task `data`, records a self-wake; true if it did.
 fn record_self_wake(data: *const ()) -> bool {
-    POLLING
-        .try_with(|cell| {
-            let mut polling = cell.get();
-            if polling.task != data {
-                return false;
-            }
-            polling.self_woken = true;
-            cell.set(polling);
-            true
-        })
-        .unwrap_or(false)
+    current::try_with(|current| {
+        if current.task.get() != data {
+            return false;
+        }
+        current.self_woken.set(true);
+        true
+    })
+    .unwrap_or(false)
 }
 
 /// A waker for the task being polled, borrowing the poller's reference (never dropped).
