@@ -15,9 +15,12 @@ use tracing_subscriber::registry::LookupSpan;
 /// A var of the user's that is hidden from children, set in the parent task.
 static HIDDEN: ContextVar<u32> = ContextVar::new("hidden").task_private();
 
-/// (message, span names from the root) of each event a subscriber saw.
+/// An event: its message and the names of the spans around it, from the root.
+type Event = (String, Vec<String>);
+
+/// The events a subscriber saw.
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<(String, Vec<String>)>>>);
+struct Capture(Arc<Mutex<Vec<Event>>>);
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {

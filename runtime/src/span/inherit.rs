@@ -111,8 +111,10 @@ pub(crate) fn carried(context: &Context) -> bool {
     context.has_task_private()
 }
 
-/// Runs `f` inside `context` and, if the task captured a span, inside that span.
-#[inline(always)]
+/// Runs `f` inside `context` and, if the task captured a span, inside that span. Called
+/// only for a task with the `TRACE` bit; out of line, so that the poll path of the others
+/// carries none of it.
+#[inline(never)]
 pub(crate) fn run_in<R>(context: &mut Context, f: impl FnOnce() -> R) -> R {
     if !context.contains(&TASK_SPAN) {
         return context.run(f);
@@ -120,7 +122,7 @@ pub(crate) fn run_in<R>(context: &mut Context, f: impl FnOnce() -> R) -> R {
     run_in_span(context, f)
 }
 
-#[inline(never)]
+#[inline]
 fn run_in_span<R>(context: &mut Context, f: impl FnOnce() -> R) -> R {
     context.run(|| {
         TASK_SPAN.with(|span| match span {
