@@ -57,15 +57,19 @@ pub(crate) const INHERITS: bool = true;
 
 /// `context`, with the spawner's current OTel context bound in it if it carries anything
 /// (and the spawn is not inside [`without_otel_inheritance`]).
-///
-/// Out of line (OTel's thread-local is reached through a call anyway), so that the spawn
-/// path it sits in stays small enough to inline.
-#[inline(never)]
+#[inline]
 pub(crate) fn capture(context: Context) -> Context {
     match OtelContext::map_current(inheritable) {
         None => context,
-        Some(otel) => context.with_value(&TASK_OTEL, otel),
+        Some(otel) => bind(context, otel),
     }
+}
+
+/// `context` with `otel` bound; out of line, so the spawn path that binds nothing stays
+/// small enough to inline.
+#[inline(never)]
+fn bind(context: Context, otel: OtelContext) -> Context {
+    context.with_value(&TASK_OTEL, otel)
 }
 
 /// Whether `context` may carry an OTel context for its task to attach (the task's `TRACE`
@@ -98,9 +102,7 @@ fn inheritable_unless_opted_out(otel: &OtelContext) -> Option<OtelContext> {
 }
 
 /// Runs `f` on `context` and, if the task captured an OTel context, with it attached.
-/// Called only for a task with the `TRACE` bit; out of line, so that the poll path of the
-/// others carries none of it.
-#[inline(never)]
+#[inline(always)]
 pub(crate) fn run_in<R>(context: &mut Context, f: impl FnOnce(&mut Context) -> R) -> R {
     if !context.contains(&TASK_OTEL) {
         return f(context);
@@ -108,7 +110,7 @@ pub(crate) fn run_in<R>(context: &mut Context, f: impl FnOnce(&mut Context) -> R
     run_attached(context, f)
 }
 
-#[inline]
+#[inline(never)]
 fn run_attached<R>(context: &mut Context, f: impl FnOnce(&mut Context) -> R) -> R {
     // Detached when the guard drops, after `f` (also when `f` unwinds).
     let _attached = context.get(&TASK_OTEL).map(OtelContext::attach);

@@ -111,10 +111,8 @@ pub(crate) fn carried(context: &Context) -> bool {
     context.has_task_private()
 }
 
-/// Runs `f` inside `context` and, if the task captured a span, inside that span. Called
-/// only for a task with the `TRACE` bit; out of line, so that the poll path of the others
-/// carries none of it.
-#[inline(never)]
+/// Runs `f` inside `context` and, if the task captured a span, inside that span.
+#[inline(always)]
 pub(crate) fn run_in<R>(context: &mut Context, f: impl FnOnce() -> R) -> R {
     if !context.contains(&TASK_SPAN) {
         return context.run(f);
@@ -122,7 +120,7 @@ pub(crate) fn run_in<R>(context: &mut Context, f: impl FnOnce() -> R) -> R {
     run_in_span(context, f)
 }
 
-#[inline]
+#[inline(never)]
 fn run_in_span<R>(context: &mut Context, f: impl FnOnce() -> R) -> R {
     context.run(|| {
         TASK_SPAN.with(|span| match span {
