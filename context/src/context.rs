@@ -705,6 +705,85 @@ impl fmt::Debug for Binding<'_> {
     }
 }
 
+/// The `task_private()` half seen whole, for runtimes that decide per task whether a hidden
+/// binding is there (ctxrt's span and OTel inheritance) and that give a child the same
+/// hidden binding as its spawner without a new map. Kept apart from the store's core above.
+impl Context {
+    /// Whether any `task_private()` var is bound in this context: one test, whatever the
+    /// number of bindings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static SHARED: ContextVar<u8> = ContextVar::new("shared");
+    /// static HIDDEN: ContextVar<u8> = ContextVar::new("hidden").task_private();
+    /// assert!(!Context::new().with_value(&SHARED, 1).has_task_private());
+    /// assert!(Context::new().with_value(&HIDDEN, 1).has_task_private());
+    /// ```
+    #[inline]
+    pub fn has_task_private(&self) -> bool {
+        !self.frame.private.entries().is_empty()
+    }
+
+    /// Makes this context share the current context's `task_private()` bindings, if those
+    /// are exactly one binding of `var` whose value `share` accepts and this context has no
+    /// `task_private()` binding of its own. Returns whether it did.
+    ///
+    /// Sharing is one refcount: no allocation, however the value was bound. The two
+    /// contexts stay independent (a later set in either copies the map first). A map the
+    /// current context is changing in place (a `task_private()` var set in it since it was
+    /// entered) is not shared. `share` runs after the current context is released, so it
+    /// may read vars.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt_context::{Context, ContextVar};
+    ///
+    /// static SPAN: ContextVar<u32> = ContextVar::new("span").task_private();
+    /// let mut parent = Context::new().with_value(&SPAN, 7);
+    /// parent.run(|| {
+    ///     let mut child = Context::inherited(); // task_private bindings are not inherited
+    ///     assert!(!child.share_task_private(&SPAN, |&span| span == 8));
+    ///     assert!(child.share_task_private(&SPAN, |&span| span == 7));
+    ///     assert_eq!(child.get(&SPAN), Some(7));
+    /// });
+    /// ```
+    pub fn share_task_private<T: Send + Sync + 'static>(
+        &mut self,
+        var: &ContextVar<T>,
+        share: impl FnOnce(&T) -> bool,
+    ) -> bool {
+        if self.has_task_private() {
+            return false;
+        }
+        let id = var.id();
+        // Invariant 3: borrowed for a compare and a refcount. A detached map leaves
+        // `rest.private` empty (invariant 3 in `bindings.rs`), so it never matches.
+        let private = sync::try_with_frame(|slot| {
+            let current = slot.frame.try_borrow().ok()?;
+            match current.rest.private.entries() {
+                [only] if only.id == id => Some(current.rest.private.clone()),
+                _ => None,
+            }
+        })
+        .flatten();
+        let Some(private) = private else {
+            return false;
+        };
+        let shared = match private.entries() {
+            [only] => share(downcast::<T>(&only.value, var.name())),
+            _ => false,
+        };
+        if shared {
+            self.frame.private = private;
+        }
+        shared
+    }
+}
+
 /// Recovers a `&T` from a value bound to a var of type `T`.
 ///
 /// Var ids are unique and a var has one type, so the downcast cannot fail; the panic names

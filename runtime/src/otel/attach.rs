@@ -61,15 +61,23 @@ pub(crate) const INHERITS: bool = true;
 pub(crate) fn capture(context: Context) -> Context {
     match OtelContext::map_current(inheritable) {
         None => context,
-        Some(otel) => context.with_value(&TASK_OTEL, otel),
+        Some(otel) => bind(context, otel),
     }
 }
 
-/// Whether `context` carries an OTel context for its task to attach (the task's `TRACE`
-/// bit).
+/// `context` with `otel` bound; out of line, so the spawn path that binds nothing stays
+/// small enough to inline.
+#[inline(never)]
+fn bind(context: Context, otel: OtelContext) -> Context {
+    context.with_value(&TASK_OTEL, otel)
+}
+
+/// Whether `context` may carry an OTel context for its task to attach (the task's `TRACE`
+/// bit): whether it has any `task_private` binding, one test. [`run_in`] looks for the
+/// OTel context itself.
 #[inline]
 pub(crate) fn carried(context: &Context) -> bool {
-    context.contains(&TASK_OTEL)
+    context.has_task_private()
 }
 
 /// A copy of `otel` if it holds something a child must see (see the module docs) and

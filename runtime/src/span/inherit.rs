@@ -7,7 +7,10 @@
 //! How: at the spawn (`RawTask::new`, on the spawning thread) [`capture`] puts
 //! `Span::current()` into the new task's context as a hidden `task_private` binding
 //! ([`TASK_SPAN`], never inherited by accident: each spawn captures afresh), and
-//! [`carried`] sets the task's `TRACE` bit (`task/raw/state.rs`) if it did. The poll path
+//! [`carried`] sets the task's `TRACE` bit (`task/raw/state.rs`) if it did. A child
+//! spawned from a task whose inherited span is still the current one shares that task's
+//! binding instead (`Context::share_task_private`: one refcount, no allocation, no new
+//! span handle), which is what a fresh capture would bind. The poll path
 //! (`harness.rs`, `in_context`) calls [`run_in`] only for a task with that bit, which
 //! checks the task's own context for the binding without touching a thread-local: a task
 //! that carries no span (nor an OTel context) pays one test of its state word per poll.
@@ -16,8 +19,11 @@
 //! The captured span shows in the task's context as a binding named `ctxrt.span` (not
 //! loggable); it is invisible to every other var.
 
+use std::ptr;
+
 use ctxrt_context::{Context, ContextVar};
 use tracing::Span;
+use tracing_subscriber::Registry;
 
 use crate::sync::{Ordering, StaticAtomicUsize};
 
@@ -54,21 +60,55 @@ pub(crate) fn capture(context: Context) -> Context {
 }
 
 #[inline(never)]
-fn capture_current(context: Context) -> Context {
+fn capture_current(mut context: Context) -> Context {
+    if opted_out() {
+        return context;
+    }
+    // A task spawning while its own inherited span is still the current one (the usual
+    // case: its poll entered it) gives the child the same binding by sharing its hidden
+    // map, with no new span handle, value or map.
+    if context.share_task_private(&TASK_SPAN, is_current) {
+        return context;
+    }
     let span = Span::current();
-    if span.is_none() || opted_out() {
+    if span.is_none() {
         return context;
     }
     context.with_value(&TASK_SPAN, span)
 }
 
+/// Whether `span` is what `Span::current()` would return here: its subscriber is the
+/// current default one and has it as the current span on this thread.
+///
+/// `tracing` offers no identity test of two `Dispatch`es, so the subscriber is
+/// recognised by the address of the `tracing_subscriber::Registry` inside it (what
+/// `fmt()`, `registry().with(..)` and their layers are built on; a subscriber of another
+/// kind is never matched, and its children capture `Span::current()` afresh). One
+/// registry hands out a live span's id to no other span, so equal ids are the same span.
+fn is_current(span: &Span) -> bool {
+    span.with_subscriber(|(id, dispatch)| {
+        let Some(registry) = dispatch.downcast_ref::<Registry>() else {
+            return false;
+        };
+        tracing::dispatcher::get_default(|current| {
+            current
+                .downcast_ref::<Registry>()
+                .is_some_and(|current| ptr::eq(current, registry))
+                && current.current_span().id() == Some(id)
+        })
+    })
+    .unwrap_or(false)
+}
+
 /// Span inheritance is compiled in: the poll path looks at the task's `TRACE` bit.
 pub(crate) const INHERITS: bool = true;
 
-/// Whether `context` carries a span for its task to run in (the task's `TRACE` bit).
+/// Whether `context` may carry a span for its task to run in (the task's `TRACE` bit):
+/// whether it has any `task_private` binding, one test. [`run_in`] looks for the span
+/// itself, so a context carrying other hidden bindings only costs that lookup per poll.
 #[inline]
 pub(crate) fn carried(context: &Context) -> bool {
-    context.contains(&TASK_SPAN)
+    context.has_task_private()
 }
 
 /// Runs `f` inside `context` and, if the task captured a span, inside that span.

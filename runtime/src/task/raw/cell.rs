@@ -89,6 +89,9 @@ pub(crate) struct RawTask {
 
 impl RawTask {
     /// Allocates a task run by `scheduler`, holding `refs` references, already `NOTIFIED`.
+    /// Inlined into each spawn path: with the `tracing`/`opentelemetry` captures in it the
+    /// compiler otherwise keeps it out of line (a call per spawn that costs more than them).
+    #[inline]
     pub(crate) fn new<F, S>(
         future: F,
         context: Context,
