@@ -34,7 +34,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 
-use crate::bindings::{Bindings, Entry, LiveMap, PositionHints};
+use crate::bindings::{Bindings, Detached, Entry, LiveMap, PositionHints, SharedMap};
 use crate::scope::ContextScope;
 use crate::sync::{self, ErasedValue};
 use crate::var::ContextVar;
@@ -141,6 +141,25 @@ pub(crate) fn drop_deferred() {
     drop(deferred);
 }
 
+/// Folds the current context's overlays into bases nothing else holds any more
+/// (invariant 7 in `bindings.rs`), after a map handle was dropped. Skipped while the slot
+/// is borrowed or gone; the values that stop being bound drop after it is released.
+#[cold]
+#[inline(never)]
+pub(crate) fn absorb_unique_bases() {
+    let displaced = sync::try_with_frame(|slot| {
+        if !slot.detached.get() {
+            return None;
+        }
+        let mut frame = slot.frame.try_borrow_mut().ok()?;
+        let shared = frame.owned.shared.absorb();
+        let private = frame.owned.private.absorb();
+        drop(frame);
+        Some((shared, private))
+    });
+    drop(displaced);
+}
+
 /// The context a thread is running in (invariant 4): its frame, with either map possibly
 /// detached into `owned` (see `bindings.rs`).
 pub(crate) struct LiveFrame {
@@ -152,26 +171,53 @@ pub(crate) struct LiveFrame {
 
 /// The detached halves of a [`LiveFrame`]'s two maps.
 pub(crate) struct OwnedMaps {
-    shared: Vec<Entry>,
-    private: Vec<Entry>,
+    shared: Detached,
+    private: Detached,
 }
 
 impl OwnedMaps {
     /// Nothing detached; owns no memory.
     const EMPTY: OwnedMaps = OwnedMaps {
-        shared: Vec::new(),
-        private: Vec::new(),
+        shared: Detached::EMPTY,
+        private: Detached::EMPTY,
     };
 }
 
+/// The bases a settle merged away: dropped by the caller after releasing the slot, since
+/// the values only they held drop with them (user code).
+#[must_use = "drop merged-away bases only after releasing the context slot"]
+#[allow(dead_code)] // only held, to be dropped
+pub(crate) struct MergedAway(Option<SharedMap>, Option<SharedMap>);
+
 impl LiveFrame {
-    /// The entries of the map a var of this privacy lives in.
+    /// The value bound to var `id`, of this privacy.
     #[inline(always)]
-    pub(crate) fn entries(&self, private: bool) -> &[Entry] {
+    pub(crate) fn value(
+        &self,
+        private: bool,
+        id: u64,
+        hints: &PositionHints,
+    ) -> Option<&ErasedValue> {
         if private {
-            LiveMap::entries(&self.rest.private, &self.owned.private)
+            LiveMap::value(&self.rest.private, &self.owned.private, id, hints)
         } else {
-            LiveMap::entries(&self.rest.shared, &self.owned.shared)
+            LiveMap::value(&self.rest.shared, &self.owned.shared, id, hints)
+        }
+    }
+
+    /// The value bound to var `id`, of this privacy, if the position hint finds it; `None`
+    /// says nothing.
+    #[inline(always)]
+    pub(crate) fn hit(
+        &self,
+        private: bool,
+        id: u64,
+        hints: &PositionHints,
+    ) -> Option<&ErasedValue> {
+        if private {
+            LiveMap::hit(&self.rest.private, &self.owned.private, id, hints)
+        } else {
+            LiveMap::hit(&self.rest.shared, &self.owned.shared, id, hints)
         }
     }
 
@@ -207,33 +253,31 @@ impl LiveFrame {
         self.rest.id
     }
 
-    /// Puts detached maps back to rest (invariant 4), a move into an `Arc` each, and drops
-    /// what capacity is left in emptied ones (no entries, so no user code runs):
-    /// afterwards the frame alone is the whole context. `detached` is the slot's flag.
+    /// Puts detached maps back to rest (invariant 4): a move into an `Arc`, or of the
+    /// shared base back, or one merge of base and overlay (`bindings.rs`); drops buffers
+    /// too big to keep (no entries, so no user code runs). Afterwards the frame alone is
+    /// the whole context. `detached` is the slot's flag. Returns the merged-away bases, to
+    /// drop after the slot is released.
     #[cold]
     #[inline(never)]
-    fn settle(&mut self, detached: &Cell<bool>) {
-        self.map_mut(false, detached).settle();
-        self.map_mut(true, detached).settle();
-        // Settled maps left `Vec::new()`; only emptied ones still hold a buffer.
-        if self.owned.shared.capacity() != 0 {
-            self.owned.shared = Vec::new();
-        }
-        if self.owned.private.capacity() != 0 {
-            self.owned.private = Vec::new();
-        }
+    fn settle(&mut self, detached: &Cell<bool>) -> MergedAway {
+        let shared = self.map_mut(false, detached).settle();
+        let private = self.map_mut(true, detached).settle();
+        self.owned.shared.trim();
+        self.owned.private.trim();
         detached.set(false);
+        MergedAway(shared, private)
     }
 
     /// A snapshot (see `current_snapshot`) without changing `self`: O(n) for a detached
     /// map. Only for a snapshot taken while the slot is borrowed (inside a value's
     /// `Clone`).
     fn copy_snapshot(&self, with_private: bool) -> Frame {
-        let copy = |at_rest: &Bindings, owned: &Vec<Entry>| {
+        let copy = |at_rest: &Bindings, owned: &Detached| {
             if owned.is_empty() {
                 at_rest.clone()
             } else {
-                Bindings::from_entries(owned.clone())
+                Bindings::from_entries(owned.copy())
             }
         };
         Frame {
@@ -495,7 +539,11 @@ fn current_snapshot(with_private: bool) -> Frame {
     sync::try_with_frame(|slot| match slot.frame.try_borrow_mut() {
         Ok(mut current) => {
             if slot.detached.get() {
-                current.settle(&slot.detached);
+                let merged_away = current.settle(&slot.detached);
+                let snapshot = current.rest.snapshot(with_private);
+                drop(current);
+                drop(merged_away);
+                return snapshot;
             }
             current.rest.snapshot(with_private)
         }
@@ -564,8 +612,10 @@ fn switch_slow(slot: &ThreadSlot, frame: &mut Frame) {
     let Ok(mut current) = slot.frame.try_borrow_mut() else {
         run_while_borrowed()
     };
-    current.settle(&slot.detached);
+    let merged_away = current.settle(&slot.detached);
     std::mem::swap(&mut current.rest, frame);
+    drop(current);
+    drop(merged_away);
 }
 
 #[cold]
