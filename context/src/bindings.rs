@@ -45,10 +45,12 @@
 //!    be dropped at the next settle, and a value lent to a `with` callback must outlive it
 //!    (rule 7 in `view.rs`: the caller defers what it is handed).
 //! 7. **Prompt drops.** A base is held by the current context and by snapshots. When a
-//!    snapshot's handle drops and leaves exactly one other, [`Bindings`]'s `Drop` asks
-//!    this thread's current context to fold its overlay into a base nothing else holds
-//!    ([`Detached::absorb`]), so a value the overlay shadowed drops when its last snapshot
-//!    does, as it would if the set had copied the map. (A snapshot dropped on another
+//!    [`Context`](crate::Context) drops while this thread's current context has a base
+//!    (a per-thread hint in the read view's thread-local, `view::is_shadowing`: set when a
+//!    base is kept, cleared when none is left), its `Drop` asks the current context to fold
+//!    its overlay into any base nothing else holds now ([`Detached::absorb`]), so a value
+//!    the overlay shadowed drops when its last snapshot does, as it would if the set had
+//!    copied the map. (A snapshot dropped on another
 //!    thread cannot reach this thread's context: then the shadowed values drop at the
 //!    context's next settle — its next snapshot, or when it is left, so at the latest at
 //!    the end of a task's poll — or at the next change that finds the base unshared.)
@@ -66,6 +68,7 @@ use std::mem;
 
 use crate::cell::unique_mut;
 use crate::sync::{self, Arc, ErasedValue};
+use crate::view;
 
 /// One binding: a var's id, its name (for `Debug` and iteration) and its value.
 #[derive(Clone)]
@@ -151,21 +154,6 @@ impl Bindings {
     }
 }
 
-impl Drop for Bindings {
-    /// Dropping a handle that leaves one other: that one may be the base of this thread's
-    /// current context, whose shadowed values nothing else holds now; it folds them out
-    /// (invariant 7), so they drop now, as they would have without the overlay.
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(map) = self.map.take() {
-            if Arc::strong_count(&map) == 2 {
-                drop(map);
-                crate::context::absorb_unique_bases();
-            }
-        }
-    }
-}
-
 /// The current context's map while detached (invariant 3): an owned overlay over an
 /// optional shared base.
 pub(crate) struct Detached {
@@ -185,7 +173,20 @@ impl Detached {
         removed: Vec::new(),
     };
 
+    /// Whether this has a base and shadows or removes some of it.
+    #[inline]
+    pub(crate) fn shadows(&self) -> bool {
+        self.base.is_some() && !(self.overlay.is_empty() && self.removed.is_empty())
+    }
+
+    /// Whether this keeps a shared base.
+    #[inline]
+    pub(crate) fn has_base(&self) -> bool {
+        self.base.is_some()
+    }
+
     /// Whether this holds no entries, no base and no removed ids (capacity aside).
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.overlay.is_empty() && self.base.is_none() && self.removed.is_empty()
     }
@@ -195,8 +196,7 @@ impl Detached {
     /// out of its `Arc` and become the whole map. Returns the values that stopped being
     /// bound, for the caller to drop after releasing the slot.
     pub(crate) fn absorb(&mut self) -> Option<Vec<ErasedValue>> {
-        let base = self.base.as_ref()?;
-        if Arc::strong_count(base) != 1 || (self.overlay.is_empty() && self.removed.is_empty()) {
+        if !self.shadows() || Arc::strong_count(self.base.as_ref()?) != 1 {
             return None;
         }
         let base = self.base.take()?;
@@ -226,6 +226,7 @@ impl Detached {
     }
 
     /// Drops buffers larger than [`KEPT_CAPACITY`] (no entries: no user code runs).
+    #[inline]
     pub(crate) fn trim(&mut self) {
         if self.overlay.capacity() > KEPT_CAPACITY {
             self.overlay = Vec::new();
@@ -354,8 +355,12 @@ impl LiveMap<'_> {
     /// a move into a new `Arc` if it has no base, the base itself if the overlay is empty
     /// (every change undone), else a merge into a new map. Returns a merged-away base, for
     /// the caller to drop after releasing the slot.
+    #[inline]
     pub(crate) fn settle(&mut self) -> Option<SharedMap> {
         let owned = &mut *self.owned;
+        if owned.is_empty() {
+            return None;
+        }
         match owned.base.take() {
             None => {
                 if !owned.overlay.is_empty() {
@@ -400,6 +405,10 @@ impl LiveMap<'_> {
                 .find(&owned.overlay, id)
                 .ok()
                 .map(|at| owned.overlay.remove(at).value);
+            if owned.overlay.is_empty() && owned.removed.is_empty() {
+                // Every change undone: the base is the whole map again, at rest (a move).
+                self.at_rest.map = owned.base.take();
+            }
             return Displaced { value };
         }
         let value = match hints.find(&owned.overlay, id) {
@@ -508,10 +517,20 @@ impl LiveMap<'_> {
     fn detach(&mut self) -> &mut Detached {
         self.detached.set(true);
         if let Some(map) = self.at_rest.map.take() {
-            match Arc::try_unwrap(map) {
+            // A visibly shared map skips `try_unwrap`'s compare-and-swap.
+            let map = if Arc::strong_count(&map) != 1 {
+                Err(map)
+            } else {
+                Arc::try_unwrap(map)
+            };
+            match map {
                 // The overlay was empty (invariant 3); its kept buffer is freed.
                 Ok(entries) => self.owned.overlay = entries,
-                Err(map) => self.owned.base = Some(map),
+                Err(map) => {
+                    self.owned.base = Some(map);
+                    // Invariant 7: dropped snapshots look for this base.
+                    view::note_shadowing();
+                }
             }
         }
         self.owned

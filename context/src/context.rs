@@ -19,12 +19,13 @@
 //!    enter.
 //! 4. A context at rest (a [`Frame`] in a [`Context`]) holds its maps at rest (`Arc`s),
 //!    so cloning it is two refcounts. Only the current context's maps may be detached
-//!    into owned `Vec`s, while no snapshot shares them (see `bindings.rs`), so that
+//!    (into owned `Vec`s, or an owned overlay over a shared base: see `bindings.rs`), so that
 //!    `set`/`reset` touch no atomics; they live in the [`LiveFrame`]'s `owned` half,
 //!    outside the [`Frame`], so entering and leaving a context swap just the 24-byte
 //!    frame. A context whose maps are detached settles them into `Arc`s (one allocation
 //!    each, no copy) when another context is entered, when it is left, and when a
-//!    snapshot is taken; its next change takes them back (or copies them if shared).
+//!    snapshot is taken (or merges a base and its overlay, `bindings.rs`); its next
+//!    change takes them back, or keeps a shared one as the base of an overlay.
 //! 5. Every change of the current context's bindings and every switch of the current
 //!    context first invalidates the thread's read view (rule 2 in `view.rs`), and the
 //!    slot's destructor does too, so the view never remembers a value that is gone.
@@ -152,8 +153,17 @@ pub(crate) fn absorb_unique_bases() {
             return None;
         }
         let mut frame = slot.frame.try_borrow_mut().ok()?;
+        if !frame.owned.shared.shadows() && !frame.owned.private.shadows() {
+            if !frame.owned.shared.has_base() && !frame.owned.private.has_base() {
+                view::clear_shadowing();
+            }
+            return None;
+        }
         let shared = frame.owned.shared.absorb();
         let private = frame.owned.private.absorb();
+        if !frame.owned.shared.has_base() && !frame.owned.private.has_base() {
+            view::clear_shadowing();
+        }
         drop(frame);
         Some((shared, private))
     });
@@ -266,6 +276,7 @@ impl LiveFrame {
         self.owned.shared.trim();
         self.owned.private.trim();
         detached.set(false);
+        view::clear_shadowing();
         MergedAway(shared, private)
     }
 
@@ -625,6 +636,19 @@ fn run_while_borrowed() -> ! {
         "Context::run was called while the current context is borrowed \
          (from a ContextVar value's Clone impl); enter contexts outside such callbacks"
     )
+}
+
+impl Drop for Context {
+    /// Invariant 7 in `bindings.rs`: if the current context keeps a shared map as the base
+    /// of an overlay, this may have been its last other holder; then the values the
+    /// overlay shadows drop now. One thread-local load otherwise.
+    #[inline]
+    fn drop(&mut self) {
+        if view::is_shadowing() {
+            drop(std::mem::take(&mut self.frame));
+            absorb_unique_bases();
+        }
+    }
 }
 
 impl Clone for Context {

@@ -21,7 +21,10 @@
 //! 3. **Liveness.** A filled pointer points at the value inside the `Arc` that the current
 //!    context's binding map holds for that var. That `Arc` is only dropped, replaced or
 //!    written through a change covered by rule 2, so while the stamp is current the value
-//!    is alive and unchanged. A value is never moved: maps move `Arc`s, not values.
+//!    is alive and unchanged. A value is never moved: maps move `Arc`s, not values. (A
+//!    settle or an absorb in `bindings.rs` that merges a base away drops only values the
+//!    overlay had shadowed or removed, which stopped being current through a change
+//!    covered by rule 2; the current values keep their `Arc`s.)
 //! 4. **Type.** A slot is filled only by `ContextVar<T>` code for its own id, with a `&T`
 //!    obtained through a checked downcast. Var ids are unique in the process, never
 //!    reused and belong to exactly one `ContextVar<T>`, so a slot keyed by a var's id
@@ -76,6 +79,10 @@ pub(crate) struct ReadView {
     lending: Cell<u32>,
     /// Whether values wait in the thread slot's deferred list (rule 7).
     deferred: Cell<bool>,
+    /// A hint for `bindings.rs` (its invariant 7), kept here because this thread-local is
+    /// the cheapest to reach: `true` from when the current context keeps a shared map as
+    /// the base of an overlay until it keeps none. Not used by the view itself.
+    shadowing: Cell<bool>,
     slots: [CacheSlot; SLOTS],
 }
 
@@ -95,6 +102,7 @@ impl ReadView {
             readers: Cell::new(0),
             lending: Cell::new(0),
             deferred: Cell::new(false),
+            shadowing: Cell::new(false),
             slots: [const {
                 CacheSlot {
                     id: Cell::new(0),
@@ -199,6 +207,24 @@ impl Drop for Lending {
             (self.drop_deferred)();
         }
     }
+}
+
+/// Notes that the current context keeps a shared base (invariant 7 in `bindings.rs`).
+#[inline]
+pub(crate) fn note_shadowing() {
+    sync::with_view(|view| view.shadowing.set(true));
+}
+
+/// Notes that the current context keeps no shared base any more.
+#[inline]
+pub(crate) fn clear_shadowing() {
+    sync::try_with_view(|view| view.shadowing.set(false));
+}
+
+/// Whether the current context may keep a shared base (a hint: see `note_shadowing`).
+#[inline(always)]
+pub(crate) fn is_shadowing() -> bool {
+    sync::try_with_view(|view| view.shadowing.get()).unwrap_or(false)
 }
 
 /// Notes that a value was put in the thread slot's deferred list (rule 7).
