@@ -1,7 +1,8 @@
 //! HTTP rows: hyper serving "hello world" on ctxrt against hyper on tokio (issue 10).
 //!
 //! Both servers run hyper 1.x's HTTP/1.1 connection on a 2-worker multi-thread runtime;
-//! ctxrt's through `ctxrt::net::TcpListener` and `ctxrt::hyper::FuturesIo`, tokio's
+//! ctxrt's through `ctxrt::net::TcpListener`, its `TcpStream` handed to hyper as it is
+//! (ctxrt's streams implement hyper's `rt::Read`/`rt::Write`, `ctxrt::hyper`), tokio's
 //! through `tokio::net::TcpListener` and `hyper_util::rt::TokioIo`. The load is the same
 //! for both: hyper's own client on a separate tokio runtime (2 workers) in this process,
 //! 50 keep-alive connections over loopback, each sending its requests one after another.
@@ -10,8 +11,16 @@
 //! - `http_hello_keepalive`: per request, wall time for 50 connections × 20 requests per
 //!   iteration, i.e. the inverse of requests per second. Target ≤ 1.0 (≥ tokio's rps).
 //! - `http_hello_context_layer`: the same with `ctxrt::http::ContextLayer` binding two vars
-//!   per request from headers (the client sends them to both servers); tokio's server has
-//!   no context at all. Target ≤ 1/0.95 ≈ 1.053 (≥ 0.95× tokio's rps).
+//!   per request from headers (the client sends them to both servers) and nothing else:
+//!   `continue_trace(false)`, so no W3C extraction or server span even in a build with
+//!   the `opentelemetry` feature; tokio's server has no context at all. Target
+//!   ≤ 1/0.95 ≈ 1.053 (≥ 0.95× tokio's rps).
+//! - `http_hello_context_layer_w3c`: as `http_hello_context_layer` with trace continuation
+//!   on (the layer's default): the client also sends a `traceparent` (to both servers), and
+//!   ctxrt's layer extracts it, starts a server span through OTel's global tracer (the no-op
+//!   provider: the bench installs none) and attaches its context around every poll.
+//!   Reported, no target. Built without the `opentelemetry` feature the row has no trace to
+//!   continue and times the same as `http_hello_context_layer`.
 //! - `http_hello_p99_fixed_rate`: per item, the 99th-percentile latency of requests sent at
 //!   a fixed rate (50 connections, one request each every 10 ms: 5,000 requests/s). Reported
 //!   beside tokio's, without a target.
@@ -66,10 +75,10 @@ pub fn workloads() -> Vec<Workload> {
             CONNS as u64 * REQS_PER_CONN,
             Some(1.0),
             side("hyper on ctxrt (2 workers)", |iters| {
-                throughput(iters, Server::Ctxrt { layer: false })
+                throughput(iters, Server::Ctxrt(Wrap::None), Headers::Vars)
             }),
             side("hyper on tokio (2 workers)", |iters| {
-                throughput(iters, Server::Tokio)
+                throughput(iters, Server::Tokio, Headers::Vars)
             }),
         ),
         row(
@@ -79,10 +88,24 @@ pub fn workloads() -> Vec<Workload> {
             CONNS as u64 * REQS_PER_CONN,
             Some(1.0 / 0.95),
             side("hyper on ctxrt + ContextLayer", |iters| {
-                throughput(iters, Server::Ctxrt { layer: true })
+                throughput(iters, Server::Ctxrt(Wrap::Vars), Headers::Vars)
             }),
             side("hyper on tokio, no context", |iters| {
-                throughput(iters, Server::Tokio)
+                throughput(iters, Server::Tokio, Headers::Vars)
+            }),
+        ),
+        row(
+            "http_hello_context_layer_w3c",
+            "per request: as http_hello_context_layer plus a traceparent header, ctxrt's \
+             ContextLayer continuing the trace (server span, no-op global tracer) vs tokio \
+             with no context (reported)",
+            CONNS as u64 * REQS_PER_CONN,
+            None,
+            side("hyper on ctxrt + ContextLayer, trace on", |iters| {
+                throughput(iters, Server::Ctxrt(Wrap::VarsAndTrace), Headers::W3c)
+            }),
+            side("hyper on tokio, no context", |iters| {
+                throughput(iters, Server::Tokio, Headers::W3c)
             }),
         ),
         row(
@@ -92,7 +115,7 @@ pub fn workloads() -> Vec<Workload> {
             1,
             None,
             side("hyper on ctxrt (2 workers)", |iters| {
-                p99_fixed_rate(iters, Server::Ctxrt { layer: false })
+                p99_fixed_rate(iters, Server::Ctxrt(Wrap::None))
             }),
             side("hyper on tokio (2 workers)", |iters| {
                 p99_fixed_rate(iters, Server::Tokio)
@@ -103,9 +126,32 @@ pub fn workloads() -> Vec<Workload> {
 
 #[derive(Clone, Copy)]
 enum Server {
-    Ctxrt { layer: bool },
+    Ctxrt(Wrap),
     Tokio,
 }
+
+/// What ctxrt's server wraps the handler in.
+#[derive(Clone, Copy)]
+enum Wrap {
+    /// The bare handler.
+    None,
+    /// `ContextLayer` binding two vars, trace continuation off.
+    Vars,
+    /// `ContextLayer` binding two vars and continuing the incoming trace.
+    VarsAndTrace,
+}
+
+/// The headers every request carries (to both servers alike).
+#[derive(Clone, Copy)]
+enum Headers {
+    /// `x-request-id` and `x-tenant`.
+    Vars,
+    /// Those and a W3C `traceparent`.
+    W3c,
+}
+
+/// A valid W3C `traceparent` (the spec's example).
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 async fn hello(_req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     Ok(Response::new(Full::new(Bytes::from_static(
@@ -123,7 +169,7 @@ enum Running {
 
 fn start(server: Server) -> (Running, SocketAddr) {
     match server {
-        Server::Ctxrt { layer } => {
+        Server::Ctxrt(layer) => {
             let rt = ctxrt::runtime::Builder::new_multi_thread()
                 .worker_threads(WORKERS)
                 .enable_all()
@@ -136,23 +182,29 @@ fn start(server: Server) -> (Running, SocketAddr) {
             rt.spawn(async move {
                 while let Ok((stream, _)) = listener.accept().await {
                     let _ = stream.set_nodelay(true);
-                    let io = ctxrt::hyper::FuturesIo::new(stream);
+                    // ctxrt's TcpStream is hyper's `Read`/`Write` itself (ctxrt::hyper).
+                    let io = stream;
                     let builder = hyper::server::conn::http1::Builder::new();
-                    if layer {
-                        let svc = ctxrt::http::ContextLayer::new()
-                            .header("x-request-id", &REQUEST_ID)
-                            .header("x-tenant", &TENANT)
-                            .layer(tower::service_fn(hello));
-                        let svc = hyper_util::service::TowerToHyperService::new(svc);
-                        ctxrt::spawn(async move {
-                            let _ = builder.serve_connection(io, svc).await;
-                        });
-                    } else {
-                        let svc = hyper::service::service_fn(hello);
-                        ctxrt::spawn(async move {
-                            let _ = builder.serve_connection(io, svc).await;
-                        });
-                    }
+                    let trace = match layer {
+                        Wrap::None => {
+                            let svc = hyper::service::service_fn(hello);
+                            ctxrt::spawn(async move {
+                                let _ = builder.serve_connection(io, svc).await;
+                            });
+                            continue;
+                        }
+                        Wrap::Vars => false,
+                        Wrap::VarsAndTrace => true,
+                    };
+                    let svc = ctxrt::http::ContextLayer::new()
+                        .header("x-request-id", &REQUEST_ID)
+                        .header("x-tenant", &TENANT)
+                        .continue_trace(trace)
+                        .layer(tower::service_fn(hello));
+                    let svc = hyper_util::service::TowerToHyperService::new(svc);
+                    ctxrt::spawn(async move {
+                        let _ = builder.serve_connection(io, svc).await;
+                    });
                 }
             });
             (Running::Ctxrt(rt), addr)
@@ -215,13 +267,15 @@ fn connect(addr: SocketAddr) -> Client {
     Client { rt, senders, addr }
 }
 
-async fn one_request(sender: &mut Sender, addr: SocketAddr, n: u64) {
-    let req = Request::builder()
+async fn one_request(sender: &mut Sender, addr: SocketAddr, n: u64, headers: Headers) {
+    let mut req = Request::builder()
         .uri(format!("http://{addr}/"))
         .header("x-request-id", format!("r{n}"))
-        .header("x-tenant", "acme")
-        .body(Empty::<Bytes>::new())
-        .expect("request");
+        .header("x-tenant", "acme");
+    if let Headers::W3c = headers {
+        req = req.header("traceparent", TRACEPARENT);
+    }
+    let req = req.body(Empty::<Bytes>::new()).expect("request");
     sender.ready().await.expect("connection ready");
     let resp = sender.send_request(req).await.expect("response");
     assert!(
@@ -234,7 +288,7 @@ async fn one_request(sender: &mut Sender, addr: SocketAddr, n: u64) {
 }
 
 /// Every connection sends `rounds` requests one after another; all connections at once.
-fn round(client: &mut Client, rounds: u64) {
+fn round(client: &mut Client, rounds: u64, headers: Headers) {
     let addr = client.addr;
     let senders = std::mem::take(&mut client.senders);
     client.senders = client.rt.block_on(async move {
@@ -243,7 +297,7 @@ fn round(client: &mut Client, rounds: u64) {
             .map(|mut sender| {
                 tokio::spawn(async move {
                     for n in 0..rounds {
-                        one_request(&mut sender, addr, n).await;
+                        one_request(&mut sender, addr, n, headers).await;
                     }
                     sender
                 })
@@ -257,12 +311,12 @@ fn round(client: &mut Client, rounds: u64) {
     });
 }
 
-fn throughput(iters: u64, server: Server) -> Measurement {
+fn throughput(iters: u64, server: Server, headers: Headers) -> Measurement {
     let (running, addr) = start(server);
     let mut client = connect(addr);
-    round(&mut client, 2); // warm-up, untimed
+    round(&mut client, 2, headers); // warm-up, untimed
     let start = Instant::now();
-    round(&mut client, iters * REQS_PER_CONN);
+    round(&mut client, iters * REQS_PER_CONN, headers);
     let elapsed = start.elapsed();
     drop(client);
     drop(running);
@@ -274,7 +328,7 @@ fn p99_fixed_rate(iters: u64, server: Server) -> Measurement {
     const PERIOD: Duration = Duration::from_millis(10);
     let (running, addr) = start(server);
     let mut client = connect(addr);
-    round(&mut client, 2);
+    round(&mut client, 2, Headers::Vars);
     let senders = std::mem::take(&mut client.senders);
     let rounds = iters * ROUNDS_PER_ITER;
     let latencies = client.rt.block_on(async move {
@@ -290,7 +344,7 @@ fn p99_fixed_rate(iters: u64, server: Server) -> Measurement {
                     for n in 0..rounds {
                         ticker.tick().await;
                         let sent = Instant::now();
-                        one_request(&mut sender, addr, n).await;
+                        one_request(&mut sender, addr, n, Headers::Vars).await;
                         latencies.push(sent.elapsed());
                     }
                     latencies

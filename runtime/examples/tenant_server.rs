@@ -44,7 +44,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ctxrt::http::ContextLayer;
-use ctxrt::hyper::FuturesIo;
 use ctxrt::net::{TcpListener, TcpStream};
 use ctxrt::ContextVar;
 use http_body_util::{Empty, Full};
@@ -120,7 +119,7 @@ pub async fn call_downstream(
     addr: SocketAddr,
 ) -> Result<StatusCode, Box<dyn std::error::Error + Send + Sync>> {
     let stream = TcpStream::connect(addr).await?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(FuturesIo::new(stream)).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(stream).await?;
     // The connection task inherits this context too.
     ctxrt::spawn(async move {
         let _ = conn.await;

@@ -13,11 +13,14 @@
 //! either way, so clients and logs can correlate.
 //!
 //! With the `opentelemetry` feature the layer also continues each request's incoming W3C
-//! trace: it extracts `traceparent`, `tracestate` and `baggage`, starts a server span
-//! under the remote parent through OTel's global tracer (a new trace when the header is
-//! absent or malformed — never an error), and attaches that OTel context around the call
-//! and every poll, so the handler's spawned work and its downstream calls
+//! trace, by default: it extracts `traceparent`, `tracestate` and `baggage`, starts a
+//! server span under the remote parent through OTel's global tracer (a new trace when the
+//! header is absent or malformed — never an error), and attaches that OTel context around
+//! the call and every poll, so the handler's spawned work and its downstream calls
 //! ([`crate::context::opentelemetry::inject`]) carry the trace (http/trace.rs).
+//! [`ContextLayer::continue_trace`]`(false)` switches that off for a layer whose requests
+//! need only the bound vars (or whose trace another layer handles): then the layer starts
+//! no span and leaves the OTel context as it finds it.
 //!
 //! The layer works wherever tower services run: axum routers, hyper-util's service
 //! adapters, tonic-style stacks — and on any executor, since the context travels inside
@@ -91,10 +94,14 @@ pub struct ContextLayer {
 struct Config {
     bindings: Vec<(HeaderName, &'static ContextVar<String>)>,
     request_id: HeaderName,
+    /// Whether each request continues its incoming W3C trace ([`ContextLayer::continue_trace`]).
+    continue_trace: bool,
 }
 
 impl ContextLayer {
-    /// A layer that binds nothing yet; its request-id header is `x-request-id`.
+    /// A layer that binds nothing yet; its request-id header is `x-request-id`, and with the
+    /// `opentelemetry` feature it continues each request's incoming trace
+    /// ([`continue_trace`](Self::continue_trace)).
     ///
     /// # Examples
     ///
@@ -107,6 +114,7 @@ impl ContextLayer {
             config: Arc::new(Config {
                 bindings: Vec::new(),
                 request_id: HeaderName::from_static("x-request-id"),
+                continue_trace: true,
             }),
         }
     }
@@ -160,6 +168,66 @@ impl ContextLayer {
         self
     }
 
+    /// Whether each request continues its incoming W3C trace (default: yes).
+    ///
+    /// On (the default, what a traced production service expects), with the
+    /// `opentelemetry` feature, every request's `traceparent`/`tracestate` and `baggage` are
+    /// extracted, a server span named `"METHOD /path"` is started under the remote parent
+    /// through OTel's global tracer (a new trace when the header is absent or malformed),
+    /// and that OTel context is attached around the inner service's `call` and every poll
+    /// of its response future, so the handler's spawned work and downstream calls carry
+    /// the trace. Off, the layer reads no trace header, starts no span and leaves the OTel
+    /// context as it finds it (the connection task's, normally none): requests pay only for
+    /// their bound vars. Without the `opentelemetry` feature there is no trace to continue
+    /// and this setting does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxrt::http::ContextLayer;
+    /// use ctxrt::ContextVar;
+    /// use tower::{service_fn, Layer, ServiceExt};
+    ///
+    /// static TENANT: ContextVar<String> = ContextVar::new("tenant");
+    ///
+    /// // Only the tenant per request; no server span, whatever the request's traceparent.
+    /// let layer = ContextLayer::new()
+    ///     .header("x-tenant", &TENANT)
+    ///     .continue_trace(false);
+    /// assert!(!layer.continues_trace());
+    /// let svc = layer.layer(service_fn(|_req: http::Request<()>| async {
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(TENANT.get()))
+    /// }));
+    /// let rt = ctxrt::runtime::Runtime::new().unwrap();
+    /// let req = http::Request::builder()
+    ///     .header("x-tenant", "acme")
+    ///     .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+    ///     .body(())
+    ///     .unwrap();
+    /// let resp = rt.block_on(svc.oneshot(req)).unwrap();
+    /// assert_eq!(resp.body().as_deref(), Some("acme"));
+    /// ```
+    pub fn continue_trace(mut self, enable: bool) -> Self {
+        Arc::make_mut(&mut self.config).continue_trace = enable;
+        self
+    }
+
+    /// Whether this layer's requests continue their incoming trace: the
+    /// [`continue_trace`](Self::continue_trace) setting with the `opentelemetry` feature,
+    /// always `false` without it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let layer = ctxrt::http::ContextLayer::new();
+    /// // On by default wherever there is a trace to continue.
+    /// assert_eq!(layer.continues_trace(), cfg!(feature = "opentelemetry"));
+    /// assert!(!layer.continue_trace(false).continues_trace());
+    /// ```
+    pub fn continues_trace(&self) -> bool {
+        trace::AVAILABLE && self.config.continue_trace
+    }
+
     /// The request-id header's name.
     ///
     /// # Examples
@@ -183,6 +251,7 @@ impl fmt::Debug for ContextLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut list = f.debug_struct("ContextLayer");
         list.field("request_id", &self.config.request_id);
+        list.field("continues_trace", &self.continues_trace());
         for (name, var) in &self.config.bindings {
             list.field(name.as_str(), &var.name());
         }
@@ -292,7 +361,11 @@ where
             .and_then(|id| HeaderValue::from_str(&id).ok())
             .map(|value| (config.request_id.clone(), value));
         let inner = &mut self.inner;
-        let trace = RequestTrace::start(&req);
+        let trace = if config.continue_trace {
+            RequestTrace::start(&req)
+        } else {
+            RequestTrace::none()
+        };
         let future = trace.in_scope(|| ctx.run(|| inner.call(req)));
         ResponseFuture {
             inner: ctx.scope(future),

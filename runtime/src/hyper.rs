@@ -7,15 +7,21 @@
 //! - [`CtxrtTimer`]: hyper's [`rt::Timer`](::hyper::rt::Timer) over `ctxrt::time`, for
 //!   header-read timeouts and HTTP/2 keep-alive; `reset` re-arms the existing [`Sleep`]
 //!   in place instead of allocating a new one.
-//! - [`FuturesIo`]: hyper's [`rt::Read`](::hyper::rt::Read) / [`rt::Write`](::hyper::rt::Write)
-//!   over any `futures-io` stream (ctxrt's `TcpStream`, `UnixStream`, or a third-party
-//!   one).
+//! - hyper's [`rt::Read`](::hyper::rt::Read) / [`rt::Write`](::hyper::rt::Write) on
+//!   ctxrt's own [`TcpStream`] and [`UnixStream`]: pass the stream to hyper as it is. A
+//!   read goes straight from the socket into hyper's (uninitialised) read buffer, as
+//!   tokio's sockets do under `hyper_util::rt::TokioIo`.
+//! - [`FuturesIo`]: the same traits over any `futures-io` stream (a third-party one, or
+//!   ctxrt's streams behind another futures-io layer).
 //!
 //! # Unsafe code
 //!
 //! hyper hands reads a buffer that may be uninitialised; `futures-io` readers want
 //! `&mut [u8]`. [`FuturesIo`]'s read initialises (zeroes) the part of the buffer it lends
-//! out, then reports what the reader filled. Its `unsafe` blocks rely on these invariants:
+//! out, then reports what the reader filled; ctxrt's sockets skip the zeroing (hyper's
+//! buffer is 8 KiB or more, and a keep-alive connection reads twice per request: once
+//! for the request, once to find the socket drained). The `unsafe` blocks rely on these
+//! invariants:
 //!
 //! 1. Through `ReadBufCursor::as_mut`, only initialised bytes (zeroes) are written, so no
 //!    byte that was initialised before is de-initialised.
@@ -24,6 +30,10 @@
 //! 3. `advance(n)` is called only with the `n` the reader returned, and a well-behaved
 //!    reader returns `n <= len`; a larger `n` is an error, never an advance, so the
 //!    cursor's filled part is always initialised.
+//! 4. A ctxrt socket's read through `ReadBufCursor::as_mut` writes only bytes received
+//!    from the socket (`read(2)`, invariant 2 in `io/poll_evented.rs`), so nothing
+//!    initialised is de-initialised, and the `n` it reports are initialised: `advance(n)`
+//!    marks only initialised bytes filled.
 //!
 //! # Examples
 //!
@@ -45,6 +55,37 @@
 //! });
 //! assert_eq!(seen, Some(7));
 //! ```
+//!
+//! ctxrt's `TcpStream` goes to hyper's server and client as it is:
+//!
+//! ```
+//! use bytes::Bytes;
+//! use ctxrt::net::{TcpListener, TcpStream};
+//! use http_body_util::{BodyExt, Empty, Full};
+//!
+//! let rt = ctxrt::runtime::Runtime::new().unwrap();
+//! let body = rt.block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!     let addr = listener.local_addr().unwrap();
+//!     ctxrt::spawn(async move {
+//!         let (stream, _) = listener.accept().await.unwrap();
+//!         let hello = hyper::service::service_fn(|_req| async {
+//!             Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::from("hi"))))
+//!         });
+//!         hyper::server::conn::http1::Builder::new()
+//!             .serve_connection(stream, hello)
+//!             .await
+//!             .unwrap();
+//!     });
+//!     let stream = TcpStream::connect(addr).await.unwrap();
+//!     let (mut sender, conn) = hyper::client::conn::http1::handshake(stream).await.unwrap();
+//!     ctxrt::spawn(conn);
+//!     let req = hyper::Request::get("/").header("host", "localhost").body(Empty::<Bytes>::new());
+//!     let resp = sender.send_request(req.unwrap()).await.unwrap();
+//!     resp.into_body().collect().await.unwrap().to_bytes()
+//! });
+//! assert_eq!(body, "hi");
+//! ```
 
 use std::fmt;
 use std::future::Future;
@@ -55,6 +96,9 @@ use std::task::{Context as TaskContext, Poll};
 
 use std::time::{Duration, Instant as StdInstant};
 
+#[cfg(unix)]
+use crate::net::UnixStream;
+use crate::net::{split::sealed::Sealed, TcpStream};
 use crate::runtime::Handle;
 use crate::time::{Instant, Sleep};
 
@@ -218,7 +262,9 @@ impl ::hyper::rt::Sleep for CtxrtSleep {}
 
 pin_project_lite::pin_project! {
     /// Adapts a `futures-io` stream to hyper's [`Read`](::hyper::rt::Read) and
-    /// [`Write`](::hyper::rt::Write), for serving or calling HTTP over ctxrt's sockets.
+    /// [`Write`](::hyper::rt::Write), for serving or calling HTTP over any futures-io
+    /// stream. ctxrt's own [`TcpStream`] and [`UnixStream`] need no adapter: hand them to
+    /// hyper as they are (their reads skip the zeroing this adapter does).
     ///
     /// # Examples
     ///
@@ -378,3 +424,67 @@ impl<T: ::hyper::rt::Write> futures_io::AsyncWrite for FuturesIo<T> {
         self.project().inner.poll_shutdown(cx)
     }
 }
+
+/// hyper's `Read`/`Write` on a ctxrt stream: reads go from the socket straight into
+/// hyper's buffer (invariant 4), writes straight to the socket (nothing to flush), and
+/// shutdown closes the write side.
+macro_rules! hyper_stream_impls {
+    ($ty:ty) => {
+        impl ::hyper::rt::Read for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut TaskContext<'_>,
+                mut buf: ::hyper::rt::ReadBufCursor<'_>,
+            ) -> Poll<io::Result<()>> {
+                // SAFETY: invariant 4: only bytes read from the socket are written here.
+                let spare: &mut [MaybeUninit<u8>] = unsafe { buf.as_mut() };
+                match self.poll_read_uninit_priv(cx, spare) {
+                    Poll::Ready(Ok(n)) => {
+                        // SAFETY: invariant 4: the `n` bytes just read are initialised.
+                        unsafe { buf.advance(n) };
+                        Poll::Ready(Ok(()))
+                    }
+                    Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+
+        impl ::hyper::rt::Write for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut TaskContext<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_priv(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut TaskContext<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_vectored_priv(cx, bufs)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_shutdown(
+                self: Pin<&mut Self>,
+                _cx: &mut TaskContext<'_>,
+            ) -> Poll<io::Result<()>> {
+                Poll::Ready(self.shutdown_priv(std::net::Shutdown::Write))
+            }
+        }
+    };
+}
+
+hyper_stream_impls!(TcpStream);
+#[cfg(unix)]
+hyper_stream_impls!(UnixStream);

@@ -248,7 +248,22 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn_named(future, None)
+    let context = Context::inherited();
+    // On a worker, its scheduler is at hand without touching the handle's refcount,
+    // unless another runtime was entered inside the task: the entered handle wins. The
+    // future moves into the closure and comes back only if there is no such worker.
+    let spawned = scheduler::with_current_worker(move |worker| match worker {
+        Some((shared, _)) if runtime::enter::current_is(shared) => {
+            Ok(SchedulerShared::spawn(shared, future, context))
+        }
+        _ => Err((future, context)),
+    });
+    match spawned {
+        Ok(join) => join,
+        Err((future, context)) => runtime::with_current_scheduler(|shared| {
+            SchedulerShared::spawn(shared, future, context)
+        }),
+    }
 }
 
 /// [`spawn`] with a name (`task::Builder`).
@@ -262,23 +277,17 @@ where
     F::Output: Send + 'static,
 {
     let context = Context::inherited();
-    // On a worker, its scheduler is at hand without touching the handle's refcount,
-    // unless another runtime was entered inside the task: the entered handle wins.
-    let mut args = Some((future, context, name));
-    let spawned = scheduler::with_current_worker(|worker| {
-        let (shared, _) = worker?;
-        if !runtime::enter::current_is(shared) {
-            return None;
+    let spawned = scheduler::with_current_worker(move |worker| match worker {
+        Some((shared, _)) if runtime::enter::current_is(shared) => {
+            Ok(SchedulerShared::spawn_named(shared, future, context, name))
         }
-        let (future, context, name) = args.take()?;
-        Some(SchedulerShared::spawn_named(shared, future, context, name))
+        _ => Err((future, context, name)),
     });
-    match (spawned, args) {
-        (Some(join), _) => join,
-        (None, Some((future, context, name))) => runtime::with_current_scheduler(|shared| {
+    match spawned {
+        Ok(join) => join,
+        Err((future, context, name)) => runtime::with_current_scheduler(|shared| {
             SchedulerShared::spawn_named(shared, future, context, name)
         }),
-        (None, None) => unreachable!("the future is only taken when the spawn happens"),
     }
 }
 

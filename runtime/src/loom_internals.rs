@@ -230,6 +230,73 @@ impl ModelTimers {
     }
 }
 
+/// The runtime's timer store (`time/source.rs`: the clock, the wheel and the driver's
+/// wake tick) as tasks, other threads and the driver-holder use it; a timer may be
+/// cancelled or reset from any thread. A paused store's clock moves only by
+/// [`ModelTimeStore::advance`]; a running one reads the real clock (loom does not model
+/// time, so models on it use deadlines far from now).
+pub struct ModelTimeStore(crate::time::source::TimeShared);
+
+/// A timer armed in [`ModelTimeStore`].
+#[derive(Clone, Copy)]
+pub struct ModelStoreTimer(crate::time::wheel::EntryKey);
+
+impl ModelTimeStore {
+    /// A store with its clock paused at its origin if `paused`.
+    pub fn new(paused: bool) -> ModelTimeStore {
+        ModelTimeStore(crate::time::source::TimeShared::new(paused))
+    }
+
+    /// Arms a timer `after` from the clock's now, as a `Sleep`'s first poll does; returns
+    /// it and whether the driver must be woken.
+    pub fn arm(&self, after: Duration, waker: &std::task::Waker) -> (ModelStoreTimer, bool) {
+        let deadline = self.0.now() + after;
+        let (key, wake) = self.0.arm(deadline, waker).expect("a future deadline");
+        (ModelStoreTimer(key), wake)
+    }
+
+    /// A `Sleep` dropped (on any thread): its entry is removed.
+    pub fn cancel(&self, timer: ModelStoreTimer) {
+        self.0.remove(timer.0);
+    }
+
+    /// `Sleep::reset` to `after` from now (on any thread); wakes the waker if due.
+    pub fn reset(&self, timer: ModelStoreTimer, after: Duration) {
+        let (due, _wake_driver) = self.0.reset(timer.0, self.0.now() + after);
+        if let Some(waker) = due {
+            waker.wake();
+        }
+    }
+
+    /// The `Sleep`'s poll by its task: true if fired, else `waker` is stored.
+    pub fn poll(&self, timer: ModelStoreTimer, waker: &std::task::Waker) -> bool {
+        self.0.poll(timer.0, waker)
+    }
+
+    /// `time::advance` on the paused clock: fires what came due, waking after the locks.
+    pub fn advance(&self, by: Duration) {
+        for waker in self.0.advance(by) {
+            waker.wake();
+        }
+    }
+
+    /// The driver-holder's scan before it parks: fires what is due (woken after the
+    /// locks) and returns the timeout it would park with.
+    pub fn before_park(&self) -> Option<Duration> {
+        let mut wakers = Vec::new();
+        let timeout = self.0.before_park(&mut wakers, true);
+        for waker in wakers {
+            waker.wake();
+        }
+        timeout
+    }
+
+    /// Entries still in use.
+    pub fn live_entries(&self) -> usize {
+        self.0.live_entries()
+    }
+}
+
 impl Default for ModelTimers {
     fn default() -> Self {
         ModelTimers::new()

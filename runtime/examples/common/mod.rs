@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
 
-use ctxrt::hyper::{CtxrtExecutor, CtxrtTimer, FuturesIo};
+use ctxrt::hyper::{CtxrtExecutor, CtxrtTimer};
 use ctxrt::net::TcpListener;
 use futures::future::{select, Either};
 use hyper::body::{Body, Incoming};
@@ -104,8 +104,9 @@ pub async fn serve<S, B>(
             }
         };
         let _ = stream.set_nodelay(true);
+        // ctxrt's TcpStream is hyper's `Read`/`Write` itself (ctxrt::hyper).
         let conn = builder
-            .serve_connection(FuturesIo::new(stream), service.clone())
+            .serve_connection(stream, service.clone())
             .into_owned();
         let conn = graceful.watch(conn);
         ctxrt::spawn(async move {

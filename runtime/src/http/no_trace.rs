@@ -3,12 +3,20 @@
 
 use ::http::{Request, Response};
 
+/// `ContextLayer::continues_trace` is always false: no trace to continue.
+pub(super) const AVAILABLE: bool = false;
+
 /// Nothing per request.
 pub(super) struct RequestTrace;
 
 impl RequestTrace {
     /// Nothing to start.
     pub(super) fn start<B>(_req: &Request<B>) -> RequestTrace {
+        RequestTrace
+    }
+
+    /// Nothing.
+    pub(super) fn none() -> RequestTrace {
         RequestTrace
     }
 

@@ -14,14 +14,21 @@
 //! future dropped before that ends it with the last clone of the request's OTel context
 //! (OTel ends an SDK span on drop): at once, or when the last task the handler spawned
 //! under it finishes.
+//!
+//! A layer built with `continue_trace(false)` gets [`RequestTrace::none`] per request:
+//! no header read, no span, nothing attached.
 
 use ::http::{Request, Response};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::Context as OtelContext;
 
-/// The OTel context of one request.
+/// `ContextLayer::continues_trace` can be true: this build has a trace to continue.
+pub(super) const AVAILABLE: bool = true;
+
+/// The OTel context of one request; `None` when the layer does not continue traces
+/// (`ContextLayer::continue_trace(false)`), and then every method does nothing.
 pub(super) struct RequestTrace {
-    otel: OtelContext,
+    otel: Option<OtelContext>,
 }
 
 impl RequestTrace {
@@ -35,19 +42,27 @@ impl RequestTrace {
             .with_kind(SpanKind::Server)
             .start_with_context(&tracer, &parent);
         RequestTrace {
-            otel: parent.with_span(span),
+            otel: Some(parent.with_span(span)),
         }
     }
 
-    /// Runs `f` with the request's OTel context attached.
+    /// No trace: the OTel context is left as it is.
+    pub(super) fn none() -> RequestTrace {
+        RequestTrace { otel: None }
+    }
+
+    /// Runs `f` with the request's OTel context attached (if any).
     pub(super) fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _attached = self.otel.clone().attach();
+        let _attached = self.otel.as_ref().map(|otel| otel.clone().attach());
         f()
     }
 
-    /// Ends the request's span with the response's outcome.
+    /// Ends the request's span (if any) with the response's outcome.
     pub(super) fn finish<B>(&self, resp: Option<&Response<B>>) {
-        let span = self.otel.span();
+        let Some(otel) = &self.otel else {
+            return;
+        };
+        let span = otel.span();
         match resp {
             Some(resp) if resp.status().is_server_error() => {
                 span.set_status(Status::error(resp.status().to_string()));

@@ -9,12 +9,20 @@
 //! `peek`). Each loop waits in one direction's waker slot (`scheduled_io.rs`), so a read
 //! half and a write half can wait in two tasks at once.
 //!
-//! Invariant: the source is present from `new` until `into_inner` or drop, and is
-//! deregistered from the poll before it is closed (so no event is delivered for an fd
-//! number that a later socket reuses: invariant 2 in `scheduled_io.rs` handles the late
-//! ones).
+//! Invariants (numbered for the `SAFETY` comments):
+//! 1. The source is present from `new` until `into_inner` or drop, and is deregistered
+//!    from the poll before it is closed (so no event is delivered for an fd number that a
+//!    later socket reuses: invariant 2 in `scheduled_io.rs` handles the late ones). So
+//!    while `&self` is alive, the source's fd is open and is this source's.
+//! 2. `read_uninit` hands `read(2)` a pointer and length taken from one `&mut` slice:
+//!    the kernel writes at most that many bytes there and never reads them, so no
+//!    uninitialised byte is read, and the `n` it reports written are initialised.
 
 use std::io::{self, Read, Write};
+#[cfg(unix)]
+use std::mem::MaybeUninit;
+#[cfg(unix)]
+use std::os::fd::{AsRawFd, RawFd};
 use std::task::{Context as TaskContext, Poll};
 
 use super::registration::Registration;
@@ -117,6 +125,24 @@ where
             .poll_io(cx, Direction::Write, || io.write_vectored(bufs))
     }
 
+    /// Reads into `buf` without initialising it first, waiting for readability: `read(2)`
+    /// straight into the caller's (possibly uninitialised) memory, as tokio's sockets do,
+    /// so an adapter lending hyper's read buffer need not zero it (`hyper.rs`). `Ok(n)`
+    /// means the first `n` bytes of `buf` are initialised (invariant 2).
+    #[cfg(unix)]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut TaskContext<'_>,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>>
+    where
+        E: AsRawFd,
+    {
+        let fd = self.get_ref().as_raw_fd();
+        self.registration
+            .poll_io(cx, Direction::Read, || read_uninit(fd, buf))
+    }
+
     pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.try_io(Interest::READABLE, |mut io| io.read(buf))
     }
@@ -124,6 +150,17 @@ where
     pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.try_io(Interest::WRITABLE, |mut io| io.write(buf))
     }
+}
+
+/// `read(2)` on `fd` into `buf`; `Ok(n)`: the first `n` bytes of `buf` are initialised.
+#[cfg(unix)]
+fn read_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: invariant 1: `fd` is the open fd of the source `&self` holds (the caller's
+    // borrow keeps it open); invariant 2: pointer and length come from one exclusive
+    // slice, which read(2) only writes, at most `buf.len()` bytes of.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast::<libc::c_void>(), buf.len()) };
+    // A negative return is -1 with errno set; anything else is a byte count <= buf.len().
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
 impl<E: mio::event::Source> Drop for PollEvented<E> {

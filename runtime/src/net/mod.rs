@@ -17,7 +17,7 @@
 //! `hyper_util::rt::TokioIo`) takes them unchanged; `poll_shutdown` shuts the write side.
 
 mod addr;
-mod split;
+pub(crate) mod split;
 mod tcp_listener;
 mod tcp_socket;
 mod tcp_stream;

@@ -32,6 +32,14 @@ pub(crate) mod sealed {
             cx: &mut TaskContext<'_>,
             buf: &mut [u8],
         ) -> Poll<io::Result<usize>>;
+        /// Reads into possibly uninitialised `buf`, waiting for readability
+        /// (`PollEvented::poll_read_uninit`); `Ok(n)`: its first `n` bytes are initialised.
+        #[cfg(unix)]
+        fn poll_read_uninit_priv(
+            &self,
+            cx: &mut TaskContext<'_>,
+            buf: &mut [std::mem::MaybeUninit<u8>],
+        ) -> Poll<io::Result<usize>>;
         /// Writes from `buf`, waiting for writability (`PollEvented::poll_write`).
         fn poll_write_priv(&self, cx: &mut TaskContext<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
         /// Writes from `bufs` (`PollEvented::poll_write_vectored`).
@@ -458,6 +466,15 @@ macro_rules! split_stream_impl {
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 self.io.poll_read(cx, buf)
+            }
+
+            #[cfg(unix)]
+            fn poll_read_uninit_priv(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io.poll_read_uninit(cx, buf)
             }
 
             fn poll_write_priv(

@@ -8,10 +8,12 @@
 //! How (the same shape as span inheritance, span/inherit.rs): at the spawn (`RawTask::new`,
 //! on the spawning thread) [`capture`] puts the current OTel context into the new task's
 //! context as a hidden `task_private` binding ([`TASK_OTEL`]; each spawn captures afresh,
-//! from the spawner's current OTel context). The poll path (`harness.rs`, `in_context`)
-//! calls [`run_in`], whose first step checks the task's own context for that binding
-//! without touching a thread-local: a task that carries no OTel context pays that one
-//! check, and its spawn one look at OTel's thread-local context.
+//! from the spawner's current OTel context), and [`carried`] sets the task's `TRACE` bit
+//! (`task/raw/state.rs`) if it did. The poll path (`harness.rs`, `in_context`) calls
+//! [`run_in`] only for a task with that bit, which checks the task's own context for the
+//! binding without touching a thread-local: a task that carries no OTel context (nor a
+//! span) pays one test of its state word per poll, and its spawn one look at OTel's
+//! thread-local context. A spawn inside [`without_otel_inheritance`] captures nothing.
 //!
 //! What counts as "an OTel context to carry": one with an active (or remote) span,
 //! baggage, or telemetry suppression — everything OTel's propagators, tracers and SDK
@@ -28,25 +30,66 @@ use opentelemetry::baggage::BaggageExt;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::Context as OtelContext;
 
+use crate::sync::{Ordering, StaticAtomicUsize};
+
 /// The OTel context a task runs with; bound in the task's own context by [`capture`].
 static TASK_OTEL: ContextVar<OtelContext> = ContextVar::new("ctxrt.otel").task_private();
 
-/// `context`, with the spawner's current OTel context bound in it if it carries anything.
+/// Bound (to anything) while spawns must not capture the current OTel context.
+static NO_OTEL_INHERITANCE: ContextVar<()> =
+    ContextVar::new("ctxrt.no_otel_inheritance").task_private();
+
+/// Nonzero once any [`without_otel_inheritance`] has begun: until then
+/// [`NO_OTEL_INHERITANCE`] is bound in no context, and a capture skips looking it up (a
+/// binding lookup in the spawner's context, dearer than the rest of a capture).
+static OPT_OUT_USED: StaticAtomicUsize = StaticAtomicUsize::new(0);
+
+/// Whether spawns here must not capture the current OTel context.
+#[inline]
+fn opted_out() -> bool {
+    // Relaxed: a context holding the binding got here after the store that preceded its
+    // binding (on this thread, or as a snapshot handed over, which orders the two).
+    OPT_OUT_USED.load(Ordering::Relaxed) != 0 && NO_OTEL_INHERITANCE.is_set()
+}
+
+/// OTel inheritance is compiled in: the poll path looks at the task's `TRACE` bit.
+pub(crate) const INHERITS: bool = true;
+
+/// `context`, with the spawner's current OTel context bound in it if it carries anything
+/// (and the spawn is not inside [`without_otel_inheritance`]).
 #[inline]
 pub(crate) fn capture(context: Context) -> Context {
-    match OtelContext::map_current(carried) {
+    match OtelContext::map_current(inheritable) {
         None => context,
         Some(otel) => context.with_value(&TASK_OTEL, otel),
     }
 }
 
-/// A copy of `otel` if it holds something a child must see (see the module docs).
+/// Whether `context` carries an OTel context for its task to attach (the task's `TRACE`
+/// bit).
 #[inline]
-fn carried(otel: &OtelContext) -> Option<OtelContext> {
-    if otel.has_active_span() || !otel.baggage().is_empty() || otel.is_telemetry_suppressed() {
-        Some(otel.clone())
+pub(crate) fn carried(context: &Context) -> bool {
+    context.contains(&TASK_OTEL)
+}
+
+/// A copy of `otel` if it holds something a child must see (see the module docs) and
+/// spawns are not inside [`without_otel_inheritance`].
+#[inline]
+fn inheritable(otel: &OtelContext) -> Option<OtelContext> {
+    if otel.has_active_span() || otel.is_telemetry_suppressed() || !otel.baggage().is_empty() {
+        inheritable_unless_opted_out(otel)
     } else {
         None
+    }
+}
+
+#[inline(never)]
+fn inheritable_unless_opted_out(otel: &OtelContext) -> Option<OtelContext> {
+    // Reads a ctxrt var only, never OTel's thread-local (which `map_current` borrows).
+    if opted_out() {
+        None
+    } else {
+        Some(otel.clone())
     }
 }
 
@@ -66,18 +109,68 @@ fn run_attached<R>(context: &mut Context, f: impl FnOnce(&mut Context) -> R) -> 
     f(context)
 }
 
-/// The current OTel context, for a [`crate::thread`]'s whole run.
-pub(crate) struct ThreadOtel(OtelContext);
+/// The current OTel context, for a [`crate::thread`]'s whole run (none inside
+/// [`without_otel_inheritance`]).
+pub(crate) struct ThreadOtel(Option<OtelContext>);
 
 impl ThreadOtel {
-    /// The caller's current OTel context.
+    /// The caller's current OTel context, unless inside [`without_otel_inheritance`].
     pub(crate) fn capture() -> ThreadOtel {
-        ThreadOtel(OtelContext::current())
+        if opted_out() {
+            ThreadOtel(None)
+        } else {
+            ThreadOtel(Some(OtelContext::current()))
+        }
     }
 
     /// Runs `f` with the captured OTel context attached.
     pub(crate) fn run<R>(self, f: impl FnOnce() -> R) -> R {
-        let _attached = self.0.attach();
+        let _attached = self.0.map(OtelContext::attach);
         f()
     }
+}
+
+/// Runs `f` with OTel context inheritance off: tasks, blocking jobs and [`crate::thread`]s
+/// spawned inside it do not run with the current `opentelemetry::Context` attached, so
+/// `opentelemetry::Context::current()` in them does not return the spawner's span or
+/// baggage (fire-and-forget work that must not join a request's trace). Context variables
+/// are inherited as usual, and so is the current `tracing` span (see
+/// [`without_span_inheritance`](crate::task::without_span_inheritance) for that).
+///
+/// Without the `opentelemetry` feature there is no OTel inheritance, and this only calls
+/// `f`.
+///
+/// # Examples
+///
+/// ```
+/// use opentelemetry::trace::{
+///     SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+/// };
+/// use opentelemetry::Context;
+///
+/// #[ctxrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     let remote = SpanContext::new(
+///         TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+///         SpanId::from(0x00f0_67aa_0ba9_02b7),
+///         TraceFlags::SAMPLED,
+///         true,
+///         TraceState::default(),
+///     );
+///     let (inherits, opted_out) = {
+///         let _attached = Context::new().with_remote_span_context(remote).attach();
+///         (
+///             ctxrt::spawn(async { Context::current().has_active_span() }),
+///             ctxrt::task::without_otel_inheritance(|| {
+///                 ctxrt::spawn(async { Context::current().has_active_span() })
+///             }),
+///         )
+///     };
+///     assert!(inherits.await.unwrap());
+///     assert!(!opted_out.await.unwrap());
+/// }
+/// ```
+pub fn without_otel_inheritance<R>(f: impl FnOnce() -> R) -> R {
+    OPT_OUT_USED.store(1, Ordering::Relaxed);
+    NO_OTEL_INHERITANCE.scope((), f)
 }

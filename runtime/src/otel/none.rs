@@ -9,6 +9,15 @@ pub(crate) fn capture(context: Context) -> Context {
     context
 }
 
+/// No OTel inheritance: the poll path need not look at the task's `TRACE` bit for it.
+pub(crate) const INHERITS: bool = false;
+
+/// No OTel context is ever carried.
+#[inline(always)]
+pub(crate) fn carried(_context: &Context) -> bool {
+    false
+}
+
 /// Runs `f` on `context`.
 #[inline(always)]
 pub(crate) fn run_in<R>(context: &mut Context, f: impl FnOnce(&mut Context) -> R) -> R {
@@ -28,4 +37,21 @@ impl ThreadOtel {
     pub(crate) fn run<R>(self, f: impl FnOnce() -> R) -> R {
         f()
     }
+}
+
+/// Runs `f`. With the `opentelemetry` feature, tasks, blocking jobs and threads spawned
+/// inside it do not inherit the current `opentelemetry::Context`; without it there is no
+/// OTel inheritance.
+///
+/// # Examples
+///
+/// ```
+/// let rt = ctxrt::runtime::Runtime::new().unwrap();
+/// let handle = rt.block_on(async {
+///     ctxrt::task::without_otel_inheritance(|| ctxrt::spawn(async { 1 }))
+/// });
+/// assert_eq!(rt.block_on(handle).unwrap(), 1);
+/// ```
+pub fn without_otel_inheritance<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }

@@ -10,14 +10,40 @@
 //! that escaped the `block_on` that made it, or two guards swapped) panics with what to do
 //! instead and restores nothing, as tokio does. Only `Handle`s (reference counts) are
 //! kept here, so even a misordered guard can leave a stale handle, never a dangling one.
+//!
+//! `CURRENT_SCHEDULER` mirrors the address of the current handle's scheduler (null: no
+//! handle, or `CURRENT` already destroyed at thread exit), so the check every spawn from a
+//! task makes ([`current_is`]) is one load and a compare. The address is only compared,
+//! never dereferenced.
 
 use std::cell::{Cell, RefCell};
 
 use super::Handle;
-use crate::sync::thread_local_const;
+use crate::scheduler::SchedulerShared;
+use crate::sync::{thread_local_const, Arc};
 
 thread_local_const! {
-    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
+    static CURRENT: CurrentSlot = const { CurrentSlot(RefCell::new(None)) };
+}
+
+thread_local_const! {
+    /// `Arc::as_ptr` of `CURRENT`'s scheduler, or null (module docs).
+    static CURRENT_SCHEDULER: Cell<*const SchedulerShared> = const { Cell::new(std::ptr::null()) };
+}
+
+/// The current handle. Clears the `CURRENT_SCHEDULER` mirror when the thread-local is
+/// destroyed, so a destroyed slot reads as "no handle" there too.
+struct CurrentSlot(RefCell<Option<Handle>>);
+
+impl Drop for CurrentSlot {
+    fn drop(&mut self) {
+        let _ = CURRENT_SCHEDULER.try_with(|mirror| mirror.set(std::ptr::null()));
+    }
+}
+
+/// The mirror's value for `handle`.
+fn scheduler_of(handle: Option<&Handle>) -> *const SchedulerShared {
+    handle.map_or(std::ptr::null(), |handle| Arc::as_ptr(&handle.shared))
 }
 
 thread_local_const! {
@@ -43,7 +69,10 @@ pub(crate) struct HandleGuard {
 /// At thread exit, once this module's thread-locals are destroyed (a `Runtime` kept in
 /// a `thread_local!` is dropped then), it does nothing and its guard restores nothing.
 pub(crate) fn set_current_handle(handle: Handle) -> HandleGuard {
-    let Ok(previous) = CURRENT.try_with(|current| current.replace(Some(handle))) else {
+    let Ok(previous) = CURRENT.try_with(|current| {
+        CURRENT_SCHEDULER.with(|mirror| mirror.set(scheduler_of(Some(&handle))));
+        current.0.replace(Some(handle))
+    }) else {
         return HandleGuard {
             previous: None,
             depth: INERT,
@@ -111,14 +140,17 @@ impl Drop for HandleGuard {
             out_of_order();
         }
         let previous = self.previous.take();
-        let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
+        let _ = CURRENT.try_with(|current| {
+            CURRENT_SCHEDULER.with(|mirror| mirror.set(scheduler_of(previous.as_ref())));
+            *current.0.borrow_mut() = previous;
+        });
     }
 }
 
 /// This thread's current handle, if any.
 pub(crate) fn current_handle() -> Option<Handle> {
     CURRENT
-        .try_with(|current| current.borrow().clone())
+        .try_with(|current| current.0.borrow().clone())
         .ok()
         .flatten()
 }
@@ -127,15 +159,12 @@ pub(crate) fn current_handle() -> Option<Handle> {
 /// runtime is entered on this thread (`Runtime::enter` inside a task), which wins over the
 /// worker this thread is, as in tokio. With no handle entered at all (the loom models drive
 /// worker turns without one) the worker is the runtime at hand.
-pub(crate) fn current_is(scheduler: &crate::sync::Arc<crate::scheduler::SchedulerShared>) -> bool {
-    CURRENT
-        .try_with(|current| {
-            current
-                .borrow()
-                .as_ref()
-                .is_none_or(|handle| crate::sync::Arc::ptr_eq(&handle.shared, scheduler))
-        })
-        .unwrap_or(true)
+#[inline]
+pub(crate) fn current_is(scheduler: &Arc<SchedulerShared>) -> bool {
+    let entered = CURRENT_SCHEDULER
+        .try_with(Cell::get)
+        .unwrap_or(std::ptr::null());
+    entered.is_null() || std::ptr::eq(entered, Arc::as_ptr(scheduler))
 }
 
 /// Whether this thread is driving a runtime now (a worker, or inside `block_on`): async

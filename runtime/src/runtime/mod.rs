@@ -21,6 +21,7 @@ pub(crate) mod enter;
 mod handle;
 mod metrics;
 
+pub(crate) use builder::Tuning;
 pub use builder::{Builder, TaskMeta, UnhandledPanic};
 pub use handle::{EnterGuard, Handle, Id, TryCurrentError};
 pub use metrics::RuntimeMetrics;

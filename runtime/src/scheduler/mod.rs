@@ -5,7 +5,7 @@
 //! - the global `Injector` queue (spawns and wakes from threads that are not its workers),
 //! - one `Remote` per worker: the stealing end of its local queue and its `Parker`,
 //! - the `Idle` counters that decide which sleeper to wake ([`idle`]),
-//! - the owned-task list that shutdown cancels ([`owned`]),
+//! - the owned-task list that shutdown cancels (`task/raw/list.rs`),
 //! - the blocking pool,
 //! - the driver (`driver.rs`): the reactor and the timers, if the runtime enabled them.
 //!
@@ -16,6 +16,10 @@
 //!
 //! `current_thread` runtimes are the same machinery with one `Core` and no thread: the
 //! thread inside `block_on` takes the core and runs tasks between polls of its future.
+//!
+//! The task core (`task/raw/`) sits below this module and calls it only through
+//! `impl Schedule for Arc<SchedulerShared>` (at the bottom of this file): every task's
+//! cell holds its runtime's `Arc<SchedulerShared>` as its scheduler.
 
 use std::future::Future;
 use std::time::Duration;
@@ -26,17 +30,14 @@ use crate::blocking::BlockingPool;
 use crate::driver::DriverHandle;
 use crate::runtime::Config;
 use crate::sync::{Arc, AtomicBool, AtomicU64, BlockingMutex, Injector, Ordering, Steal, Stealer};
-use crate::task::raw::{Notified, Owner, RawTask, TaskName};
-use crate::task::{Id, JoinHandle};
+use crate::task::raw::{Id, JoinHandle, Notified, OwnedTasks, RawTask, Schedule, TaskName};
 
 pub(crate) mod idle;
 pub(crate) mod metrics;
-pub(crate) mod owned;
 mod panic_shutdown;
 pub(crate) mod worker;
 
 use idle::{Idle, Parker};
-use owned::OwnedTasks;
 use worker::BlockOnSignal;
 pub(crate) use worker::{with_current_worker, Core};
 
@@ -91,7 +92,9 @@ impl SchedulerShared {
         config: Config,
         driver: Option<Arc<DriverHandle>>,
     ) -> (Arc<Self>, Vec<Core>) {
-        let cores: Vec<Core> = (0..num_workers).map(Core::new).collect();
+        let cores: Vec<Core> = (0..num_workers)
+            .map(|index| Core::new(index, &config.tuning))
+            .collect();
         let remotes = cores
             .iter()
             .map(|core| Remote {
@@ -144,11 +147,27 @@ impl SchedulerShared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Self::spawn_named(this, future, context, None)
+        Self::spawn_inner(this, future, context, None)
     }
 
     /// Spawns an async task running in `context`, with a name (`task::Builder`).
     pub(crate) fn spawn_named<F>(
+        this: &Arc<Self>,
+        future: F,
+        context: Context,
+        name: Option<Box<TaskName>>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Self::spawn_inner(this, future, context, name)
+    }
+
+    /// The body of [`spawn`](Self::spawn) and [`spawn_named`](Self::spawn_named), inlined
+    /// into each so an unnamed spawn carries no name argument.
+    #[inline(always)]
+    fn spawn_inner<F>(
         this: &Arc<Self>,
         future: F,
         context: Context,
@@ -177,25 +196,22 @@ impl SchedulerShared {
         join
     }
 
-    /// Runs the `on_task_spawn` hook, if any, for a task about to be created.
+    /// Runs the `on_task_spawn` hook, if any, for a task about to be created. Without a
+    /// hook this is one predictable branch, inlined into the spawn path.
+    #[inline]
     pub(crate) fn task_spawned(&self, id: Id) {
         if let Some(hook) = &self.config.tuning.on_task_spawn {
-            hook(&crate::runtime::TaskMeta {
-                id,
-                _life: std::marker::PhantomData,
-            });
+            run_spawn_hook(&**hook, id);
         }
     }
 
     /// Runs the `on_task_terminate` hook, if any, for a task that finished; its panic is
-    /// caught, since it runs on the runtime's threads.
+    /// caught, since it runs on the runtime's threads. Without a hook this is one
+    /// predictable branch, inlined into the task's completion.
+    #[inline]
     pub(crate) fn task_terminated(&self, id: Id) {
         if let Some(hook) = &self.config.tuning.on_task_terminate {
-            let meta = crate::runtime::TaskMeta {
-                id,
-                _life: std::marker::PhantomData,
-            };
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&meta)));
+            run_terminate_hook(&**hook, id);
         }
     }
 
@@ -273,23 +289,69 @@ impl SchedulerShared {
     }
 }
 
-/// Queues a woken task: on the current worker's LIFO slot if this thread is one of its
-/// scheduler's workers, else on that scheduler's injector.
-pub(crate) fn schedule(task: Notified) {
-    route(task, Placement::Lifo);
+/// A task hook as `Builder::on_task_spawn` / `on_task_terminate` store it.
+type TaskHookFn = dyn Fn(&crate::runtime::TaskMeta<'_>) + Send + Sync;
+
+/// Runs an `on_task_spawn` hook (out of line: the hookless spawn path stays small).
+#[cold]
+#[inline(never)]
+fn run_spawn_hook(hook: &TaskHookFn, id: Id) {
+    hook(&crate::runtime::TaskMeta {
+        id,
+        _life: std::marker::PhantomData,
+    });
 }
 
-/// Re-queues a task that was woken by someone else while it ran (after its poll stored its
-/// context): to the back of the local queue, so the others get a turn. No sleeper is woken
-/// for it: it was already runnable on this worker.
-pub(crate) fn yield_task(task: Notified) {
-    route(task, Placement::Back);
+/// Runs an `on_task_terminate` hook, catching its panic (out of line, as above).
+#[cold]
+#[inline(never)]
+fn run_terminate_hook(hook: &TaskHookFn, id: Id) {
+    let meta = crate::runtime::TaskMeta {
+        id,
+        _life: std::marker::PhantomData,
+    };
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&meta)));
 }
 
-/// Re-queues a task that woke itself during its poll (a yield): on the worker's deferred
-/// list, run when the worker has nothing else to do (`worker.rs`).
-pub(crate) fn defer_task(task: Notified) {
-    route(task, Placement::Deferred);
+/// The task core's door to the scheduler (rule 8 in `task/raw/mod.rs`). A task queued by
+/// its own scheduler's worker goes to that worker's core; from any other thread, to the
+/// injector (waking a sleeper).
+impl Schedule for Arc<SchedulerShared> {
+    /// A wake: the current worker's LIFO slot, so it runs next.
+    #[inline]
+    fn schedule(&self, task: Notified) {
+        route(self, task, Placement::Lifo);
+    }
+
+    /// Woken by someone else while it ran (after its poll stored its context): the back
+    /// of the local queue, so the others get a turn. No sleeper is woken for it: it was
+    /// already runnable on this worker.
+    #[inline]
+    fn yield_now(&self, task: Notified) {
+        route(self, task, Placement::Back);
+    }
+
+    /// Woke itself during its poll (a yield): the worker's deferred list, run when the
+    /// worker has nothing else to do (`worker.rs`).
+    #[inline]
+    fn defer(&self, task: Notified) {
+        route(self, task, Placement::Deferred);
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.owned.remove(task)
+    }
+
+    #[inline]
+    fn task_terminated(&self, id: Id) {
+        SchedulerShared::task_terminated(self, id);
+    }
+
+    fn unhandled_panic(&self) {
+        if self.shuts_down_on_panic() {
+            self.shutdown_after_panic();
+        }
+    }
 }
 
 /// Where a task queued on its own worker goes.
@@ -300,19 +362,14 @@ enum Placement {
     Deferred,
 }
 
-fn route(task: Notified, placement: Placement) {
-    let raw = task.raw();
-    let scheduler = match raw.owner() {
-        Owner::Runtime(scheduler) => Arc::as_ptr(scheduler),
-        Owner::Local(local) => {
-            // Our own reference: the task (and the one in its header) may be run and
-            // freed as soon as it is queued.
-            let local = local.clone();
-            return local.schedule(task);
-        }
-    };
+/// Queues `task` (whose cell holds `this`) by `placement` on this thread's core if it is
+/// one of this scheduler's workers, else on the injector. (A free function: loom's `Arc`
+/// cannot be a `self` type.)
+#[inline]
+fn route(this: &Arc<SchedulerShared>, task: Notified, placement: Placement) {
     let task = with_current_worker(move |worker| match worker {
-        Some((shared, core)) if std::ptr::eq(Arc::as_ptr(shared), scheduler) => {
+        Some((shared, core)) if Arc::ptr_eq(shared, this) => {
+            // The worker's own `Arc`, not `self`, is used from here on (rule 8).
             match placement {
                 Placement::Lifo => core.push_lifo(shared, task),
                 Placement::Back => core.push_yielded(task),
@@ -323,12 +380,10 @@ fn route(task: Notified, placement: Placement) {
         _ => Some(task),
     });
     if let Some(task) = task {
-        // A foreign thread: hold the scheduler alive by our own reference, since the task
-        // (and its reference) may be run and freed as soon as it is queued.
-        let Owner::Runtime(shared) = raw.owner() else {
-            unreachable!("a LocalSet task was routed above");
-        };
-        let shared = shared.clone();
+        // A foreign thread: hold the scheduler alive by our own reference, since the
+        // task (and the `Arc` in its cell that `self` is) may be run and freed as soon
+        // as it is queued (rule 8).
+        let shared = this.clone();
         shared.push_remote(task);
     }
 }

@@ -1,7 +1,7 @@
 //! `UnhandledPanic::ShutdownRuntime`: a task's panic shuts the runtime down at once.
 //!
 //! The panicking task's poller calls [`SchedulerShared::shutdown_after_panic`] (from
-//! `task/harness.rs`): it does the part of `shutdown` that does not wait (flag, wake the
+//! `task/raw/harness.rs`): it does the part of `shutdown` that does not wait (flag, wake the
 //! workers, cancel every task, drop what is queued) and wakes every `block_on` on the
 //! runtime, whose futures then panic instead of being polled (`Handle::block_on`). The
 //! owner's later drop of the `Runtime` does the waiting part as usual.

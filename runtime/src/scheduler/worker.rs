@@ -44,6 +44,7 @@ use ctxrt_context::Context;
 
 use super::SchedulerShared;
 use crate::sync::{thread_local_const, Arc, LocalQueue, Steal, Stealer};
+use crate::task::raw::waker::{arc_waker, ArcWake};
 use crate::task::raw::Notified;
 
 /// Consecutive LIFO-slot picks allowed before the slot's task goes to the queue's back.
@@ -58,7 +59,10 @@ pub(crate) struct Core {
     lifo: Cell<Option<Notified>>,
     /// Tasks that woke themselves during their poll (module docs).
     deferred: RefCell<Vec<Notified>>,
-    tick: Cell<u32>,
+    /// Ticks (`next_task` calls) left until the next driver check, then the next
+    /// injector-first pick: counted down, so a tick costs no division by a runtime value.
+    until_event: Cell<u32>,
+    until_global: Cell<u32>,
     lifo_streak: Cell<u8>,
     is_searching: Cell<bool>,
     rng: Cell<u32>,
@@ -148,13 +152,14 @@ impl Drop for WorkerGuard {
 }
 
 impl Core {
-    pub(crate) fn new(index: usize) -> Core {
+    pub(crate) fn new(index: usize, tuning: &crate::runtime::Tuning) -> Core {
         Core {
             index,
             local: LocalQueue::new_fifo(),
             lifo: Cell::new(None),
             deferred: RefCell::new(Vec::new()),
-            tick: Cell::new(0),
+            until_event: Cell::new(tuning.event_interval),
+            until_global: Cell::new(tuning.global_queue_interval),
             lifo_streak: Cell::new(0),
             is_searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
@@ -225,17 +230,18 @@ impl Core {
     }
 
     fn next_task(&self, shared: &SchedulerShared) -> Option<Notified> {
-        let tick = self.tick.get().wrapping_add(1);
-        self.tick.set(tick);
         // Busy workers still see I/O and timers (driver.rs), every `Builder::event_interval`
         // ticks (default 61).
-        if tick % shared.config.tuning.event_interval == 0 {
+        if countdown(&self.until_event, shared.config.tuning.event_interval) {
             if let Some(driver) = &shared.driver {
                 driver.poll_busy();
             }
         }
         // `Builder::global_queue_interval` (default 61).
-        if tick % shared.config.tuning.global_queue_interval == 0 {
+        if countdown(
+            &self.until_global,
+            shared.config.tuning.global_queue_interval,
+        ) {
             self.requeue_deferred(shared);
             if let Some(task) = self.steal_injector_batch(shared) {
                 return Some(task);
@@ -403,6 +409,21 @@ impl Core {
     }
 }
 
+/// One tick of an interval counter: true on every `interval`-th call (the counter starts
+/// at `interval`, so the first true is the `interval`-th tick, as `tick % interval == 0`
+/// with ticks counted from 1).
+#[inline(always)]
+fn countdown(left: &Cell<u32>, interval: u32) -> bool {
+    let next = left.get() - 1;
+    if next == 0 {
+        left.set(interval);
+        true
+    } else {
+        left.set(next);
+        false
+    }
+}
+
 /// A worker thread's life: run tasks until shutdown, then drop what is still queued; or
 /// until a task's `block_in_place` hands the core to another thread (invariant 4).
 pub(crate) fn run(shared: Arc<SchedulerShared>, core: Box<Core>) {
@@ -493,6 +514,12 @@ pub(crate) struct BlockOnSignal {
     pub(crate) parker: Arc<super::Parker>,
 }
 
+impl ArcWake for BlockOnSignal {
+    fn wake_by_ref(this: &Arc<Self>) {
+        this.wake();
+    }
+}
+
 impl BlockOnSignal {
     pub(crate) fn wake(&self) {
         // Release: pairs with the Acquire swap in the block_on loop.
@@ -512,7 +539,7 @@ impl BlockOnSignal {
             notified: crate::sync::AtomicBool::new(true),
             parker,
         });
-        let waker = crate::task::signal_waker(signal.clone());
+        let waker = arc_waker(signal.clone());
         (signal, waker)
     }
 }

@@ -6,10 +6,12 @@
 //!
 //! How: at the spawn (`RawTask::new`, on the spawning thread) [`capture`] puts
 //! `Span::current()` into the new task's context as a hidden `task_private` binding
-//! ([`TASK_SPAN`], never inherited by accident: each spawn captures afresh). The poll path
-//! (`harness.rs`, `in_context`) calls [`run_in`], whose first step checks the task's own
-//! context for that binding without touching a thread-local: a task that carries no span
-//! pays that one check. A spawn inside [`without_span_inheritance`] captures nothing.
+//! ([`TASK_SPAN`], never inherited by accident: each spawn captures afresh), and
+//! [`carried`] sets the task's `TRACE` bit (`task/raw/state.rs`) if it did. The poll path
+//! (`harness.rs`, `in_context`) calls [`run_in`] only for a task with that bit, which
+//! checks the task's own context for the binding without touching a thread-local: a task
+//! that carries no span (nor an OTel context) pays one test of its state word per poll.
+//! A spawn inside [`without_span_inheritance`] captures nothing.
 //!
 //! The captured span shows in the task's context as a binding named `ctxrt.span` (not
 //! loggable); it is invisible to every other var.
@@ -17,12 +19,27 @@
 use ctxrt_context::{Context, ContextVar};
 use tracing::Span;
 
+use crate::sync::{Ordering, StaticAtomicUsize};
+
 /// The span a task runs in; bound in the task's own context by [`capture`].
 static TASK_SPAN: ContextVar<Span> = ContextVar::new("ctxrt.span").task_private();
 
 /// Bound (to anything) while spawns must not capture the current span.
 static NO_SPAN_INHERITANCE: ContextVar<()> =
     ContextVar::new("ctxrt.no_span_inheritance").task_private();
+
+/// Nonzero once any [`without_span_inheritance`] has begun: until then
+/// [`NO_SPAN_INHERITANCE`] is bound in no context, and a capture skips looking it up (a
+/// binding lookup in the spawner's context, dearer than the rest of a capture).
+static OPT_OUT_USED: StaticAtomicUsize = StaticAtomicUsize::new(0);
+
+/// Whether spawns here must not capture the current span.
+#[inline]
+fn opted_out() -> bool {
+    // Relaxed: a context holding the binding got here after the store that preceded its
+    // binding (on this thread, or as a snapshot handed over, which orders the two).
+    OPT_OUT_USED.load(Ordering::Relaxed) != 0 && NO_SPAN_INHERITANCE.is_set()
+}
 
 /// `context`, with the spawner's current span bound in it if there is one (and the spawn
 /// is not inside [`without_span_inheritance`]).
@@ -39,10 +56,19 @@ pub(crate) fn capture(context: Context) -> Context {
 #[inline(never)]
 fn capture_current(context: Context) -> Context {
     let span = Span::current();
-    if span.is_none() || NO_SPAN_INHERITANCE.is_set() {
+    if span.is_none() || opted_out() {
         return context;
     }
     context.with_value(&TASK_SPAN, span)
+}
+
+/// Span inheritance is compiled in: the poll path looks at the task's `TRACE` bit.
+pub(crate) const INHERITS: bool = true;
+
+/// Whether `context` carries a span for its task to run in (the task's `TRACE` bit).
+#[inline]
+pub(crate) fn carried(context: &Context) -> bool {
+    context.contains(&TASK_SPAN)
 }
 
 /// Runs `f` inside `context` and, if the task captured a span, inside that span.
@@ -75,7 +101,7 @@ impl ThreadSpan {
     /// default dispatcher, which a new thread would not otherwise have if it was set with
     /// `tracing::dispatcher::set_default` rather than globally.
     pub(crate) fn capture() -> ThreadSpan {
-        let span = if NO_SPAN_INHERITANCE.is_set() {
+        let span = if opted_out() {
             Span::none()
         } else {
             Span::current()
@@ -116,5 +142,6 @@ impl ThreadSpan {
 /// }
 /// ```
 pub fn without_span_inheritance<R>(f: impl FnOnce() -> R) -> R {
+    OPT_OUT_USED.store(1, Ordering::Relaxed);
     NO_SPAN_INHERITANCE.scope((), f)
 }

@@ -9,6 +9,15 @@ pub(crate) fn capture(context: Context) -> Context {
     context
 }
 
+/// No span inheritance: the poll path need not look at the task's `TRACE` bit for it.
+pub(crate) const INHERITS: bool = false;
+
+/// No span is ever carried.
+#[inline(always)]
+pub(crate) fn carried(_context: &Context) -> bool {
+    false
+}
+
 /// Runs `f` inside `context`.
 #[inline(always)]
 pub(crate) fn run_in<R>(context: &mut Context, f: impl FnOnce() -> R) -> R {

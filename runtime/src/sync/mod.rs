@@ -99,7 +99,7 @@
 //!   `wait_timeout(guard, d) -> (guard, timed_out)`. Used for sleeping workers, the
 //!   blocking pool and the owned-task list.
 //! - `UnsafeCell` with `with(|*const T|)` / `with_mut(|*mut T|)`: the task's future,
-//!   output, context and join waker, whose access rules are in `task/mod.rs`.
+//!   output, context and join waker, whose access rules are in `task/raw/mod.rs`.
 //! - `LocalQueue` / `Stealer` / `Injector`: crossbeam-deque's work-stealing queues; under
 //!   loom a `BlockingMutex<VecDeque>` stand-in, because loom cannot see into crossbeam's atomics.
 //! - `spawn_thread(name, stack_size, f)` and `JoinHandle`: OS threads (loom threads).

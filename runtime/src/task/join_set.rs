@@ -17,7 +17,7 @@ use std::fmt;
 use std::future::Future;
 use std::task::{self, Poll, Waker};
 
-use super::waker::{arc_waker, ArcWake};
+use super::raw::waker::{arc_waker, ArcWake};
 use super::{coop, AbortHandle, JoinError, JoinHandle};
 use crate::runtime::Handle;
 use crate::sync::{Arc, AtomicBool, BlockingMutex, Ordering};

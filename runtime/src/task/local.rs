@@ -1,12 +1,13 @@
 //! `LocalSet` and `spawn_local`: tasks that need not be `Send`, run on the one thread that
 //! drives their set.
 //!
-//! A local task is an ordinary task cell (`raw.rs`, `harness.rs`: same state word, same
-//! JoinHandle, same context snapshot taken at spawn and entered around every poll) whose
-//! owner is a [`LocalShared`] instead of a runtime scheduler: wakes, from any thread, push
-//! it on the set's queue and wake whoever drives the set; the set's owned list holds every
-//! unfinished one, so dropping the set cancels them, each future dropped inside its own
-//! context. Rule 7 in `task/mod.rs` is what makes `!Send` futures sound here: they are
+//! A local task is an ordinary task cell (`task/raw/`: same state word, same JoinHandle,
+//! same context snapshot taken at spawn and entered around every poll) whose scheduler is
+//! an `Arc<`[`LocalShared`]`>` instead of the runtime's: its `Schedule` impl (below) is
+//! what wakes, from any thread, reach: it pushes the task on the set's queue and wakes
+//! whoever drives the set; the set's owned list holds every unfinished one, so dropping
+//! the set cancels them, each future dropped inside its own context. Rule 7 in
+//! `task/raw/mod.rs` is what makes `!Send` futures sound here: they are
 //! spawned, polled and dropped only on the set's thread, because
 //! - a `LocalSet` is neither `Send` nor `Sync`, and every path that spawns onto it
 //!   ([`LocalSet::spawn_local`], or [`spawn_local`] through the thread's current set),
@@ -26,10 +27,9 @@ use std::task::{self, Poll, Waker};
 
 use ctxrt_context::Context;
 
-use super::raw::{Notified, RawTask, TaskName};
+use super::raw::{Notified, OwnedTasks, RawTask, Schedule, TaskName};
 use super::{Id, JoinHandle};
 use crate::runtime::{enter, Runtime};
-use crate::scheduler::owned::OwnedTasks;
 use crate::sync::{thread_local_const, Arc, BlockingMutex, Ordering, StaticAtomicUsize};
 
 /// Local tasks a set runs per poll before it yields to its caller's scheduler.
@@ -50,7 +50,7 @@ pub(crate) struct LocalShared {
     /// The waker of whoever drives the set now (`run_until`, or the set polled itself).
     driver: BlockingMutex<Option<Waker>>,
     /// Every unfinished task of the set (one reference each).
-    pub(crate) owned: OwnedTasks,
+    owned: OwnedTasks,
 }
 
 struct LocalQueue {
@@ -59,9 +59,32 @@ struct LocalQueue {
     closed: bool,
 }
 
+/// The task core's door to a set (rule 8 in `task/raw/mod.rs`): every wake, yield and
+/// self-wake of a local task queues it on the set, from any thread.
+impl Schedule for Arc<LocalShared> {
+    fn schedule(&self, task: Notified) {
+        // Our own reference: the task (and the `Arc` in its cell that `self` is) may be
+        // run and freed as soon as it is queued (rule 8).
+        let local = self.clone();
+        local.push(task);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+
+    fn defer(&self, task: Notified) {
+        self.schedule(task);
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.owned.remove(task)
+    }
+}
+
 impl LocalShared {
     /// Queues a woken task and wakes the set's driver; from any thread.
-    pub(crate) fn schedule(&self, task: Notified) {
+    fn push(&self, task: Notified) {
         let mut queue = self.queue.lock();
         if queue.closed {
             drop(queue);
@@ -132,7 +155,7 @@ impl LocalShared {
 /// to its JoinHandle.
 pub struct LocalSet {
     shared: Arc<LocalShared>,
-    /// Neither `Send` nor `Sync` (rule 7 in `task/mod.rs`).
+    /// Neither `Send` nor `Sync` (rule 7 in `task/raw/mod.rs`).
     _not_send: PhantomData<*const ()>,
 }
 
@@ -385,7 +408,7 @@ impl<F: Future> Future for RunUntil<'_, F> {
         {
             let _current = local.enter();
             // SAFETY: `future` is pinned structurally: reached only here, never moved out
-            // or exposed by `&mut`, and `RunUntil` has no Drop impl (rule 6 in task/mod.rs).
+            // or exposed by `&mut`, and `RunUntil` has no Drop impl (rule 6 in task/raw/mod.rs).
             let future = unsafe { self.map_unchecked_mut(|run| &mut run.future) };
             if let Poll::Ready(output) = future.poll(cx) {
                 return Poll::Ready(output);
@@ -481,7 +504,7 @@ where
     // Three references: the JoinHandle, the queue entry, the owned list.
     // SAFETY: we are on the set's thread (see above), and the task is reachable for
     // polling and dropping only through the set's queue and owned list, which only its
-    // thread pops and shuts down (rule 7 in task/mod.rs).
+    // thread pops and shuts down (rule 7 in task/raw/mod.rs).
     let raw =
         unsafe { RawTask::new_local(future, Context::inherited(), shared.clone(), id, name, 3) };
     let join = JoinHandle::new(raw);
@@ -492,7 +515,7 @@ where
         notified.cancel();
         return join;
     }
-    shared.schedule(notified);
+    shared.push(notified);
     join
 }
 

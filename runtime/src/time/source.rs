@@ -1,20 +1,41 @@
-//! One runtime's timer store: its clock (real or paused) and its wheel behind one lock.
+//! One runtime's timer store: its clock (real or paused) and its timing wheel.
 //!
-//! Ticks are whole milliseconds since the runtime's `base` instant. A deadline rounds
-//! *up* to a tick and the wheel fires tick `t` once the clock has reached it, so a timer
-//! never fires before its deadline. `driver_wake_at` is the tick the parked driver will
-//! wake at (`u64::MAX` if none): arming an earlier timer wakes the driver so it re-reads
-//! the next deadline. Paused clocks follow tokio's `test-util` clock: `base` moves only
-//! by `advance` (or by the driver's auto-advance to the next timer while every task is
-//! idle) until `resume`. Auto-advance waits while a `spawn_blocking` job of the runtime
-//! is in flight (`inhibitors`, as tokio's `inhibit_auto_advance`): the job may be about
-//! to wake a task that would arm an earlier timer, or none at all.
+//! Ticks are whole milliseconds since the runtime's `origin` instant. A deadline rounds
+//! *up* to a tick and a wheel fires tick `t` once the clock has reached it, so a timer
+//! never fires before its deadline. Paused clocks follow tokio's `test-util` clock: `base`
+//! moves only by `advance` (or by the driver's auto-advance to the next timer while every
+//! task is idle) until `resume`. Auto-advance waits while a `spawn_blocking` job of the
+//! runtime is in flight (`inhibitors`, as tokio's `inhibit_auto_advance`): the job may be
+//! about to wake a task that would arm an earlier timer, or none at all.
+//!
+//! One wheel per runtime, behind its own lock (`wheel`); the clock has another. Issue 9
+//! asked whether per-worker wheels (each worker arming in its own, a cross-thread cancel
+//! or reset reaching the wheel its key names, the driver-holder scanning every wheel)
+//! beat this on the timer rows. Measured at `2b519f1`, where both layouts were built from
+//! one tree: no difference beyond the noise in wall time, and the per-worker layout ran
+//! 1.4 % more instructions per sleep (scanning every wheel, finding the thread's own), so
+//! the one wheel stays (`benches/README.md`, "Timer wheels: one per runtime or one per
+//! worker").
+//!
+//! Invariants:
+//! 1. Every entry is touched only under the wheel's lock, so a cancel racing a fire is
+//!    ordered by it: the waker is taken once, the entry freed once (`time/wheel.rs`
+//!    invariant 2; loom: `time_cancel_while_firing`, `time_store_races`).
+//! 2. `driver_wake_at` is the tick the parked driver will wake at, `u64::MAX` from the
+//!    end of a park until the next park has scanned the wheel. An arm stores its entry
+//!    under the wheel's lock and *then* reads `driver_wake_at`; the driver scans the
+//!    wheel and *then* stores the next deadline. Both SeqCst, so either the scan saw the
+//!    entry or the arm reads `u64::MAX` or the new deadline and wakes the driver if it is
+//!    earlier (the mio waker is sticky, so a wake before the driver's `poll` is not lost).
+//! 3. The clock's reading changes only under its lock; until the first pause
+//!    (`ever_paused`, set under that lock) it is the real clock and is read without it,
+//!    so arming a timer on a running clock takes one lock, the wheel's.
 
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
 use super::wheel::{EntryKey, EntryPoll, Wheel};
-use crate::sync::{AtomicUsize, BlockingMutex, Ordering, StaticAtomicUsize};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, BlockingMutex, Ordering, StaticAtomicUsize};
 
 /// How many runtime clocks in this process have ever been paused (their reading may
 /// differ from the real clock even after `resume`); `Instant::now` consults the current
@@ -25,20 +46,17 @@ struct Clock {
     /// The clock reads `base` plus the real time since `unfrozen` (if running).
     base: StdInstant,
     unfrozen: Option<StdInstant>,
-    /// Counted in `PAUSED_CLOCKS` (set by the first pause, for the clock's life).
-    ever_paused: bool,
-}
-
-struct TimeState {
-    clock: Clock,
-    wheel: Wheel,
-    driver_wake_at: u64,
 }
 
 /// The timer store of one runtime; see the module docs.
 pub(crate) struct TimeShared {
     origin: StdInstant,
-    state: BlockingMutex<TimeState>,
+    clock: BlockingMutex<Clock>,
+    /// The clock was paused at least once (invariant 3); also counted in `PAUSED_CLOCKS`.
+    ever_paused: AtomicBool,
+    wheel: BlockingMutex<Wheel>,
+    /// Invariant 2.
+    driver_wake_at: AtomicU64,
     /// `spawn_blocking` jobs in flight; a paused clock does not auto-advance while
     /// non-zero (module docs).
     inhibitors: AtomicUsize,
@@ -49,69 +67,77 @@ impl TimeShared {
         let now = StdInstant::now();
         let time = TimeShared {
             origin: now,
-            state: BlockingMutex::new(TimeState {
-                clock: Clock {
-                    base: now,
-                    unfrozen: Some(now),
-                    ever_paused: false,
-                },
-                wheel: Wheel::new(),
-                driver_wake_at: u64::MAX,
+            clock: BlockingMutex::new(Clock {
+                base: now,
+                unfrozen: Some(now),
             }),
+            ever_paused: AtomicBool::new(false),
+            wheel: BlockingMutex::new(Wheel::new()),
+            driver_wake_at: AtomicU64::new(u64::MAX),
             inhibitors: AtomicUsize::new(0),
         };
         if start_paused {
             // Frozen at the origin itself, so paused deadlines fall on whole ticks.
-            let mut state = time.state.lock();
-            state.clock.unfrozen = None;
-            state.clock.ever_paused = true;
-            drop(state);
-            PAUSED_CLOCKS.fetch_add(1, Ordering::Relaxed);
+            let mut clock = time.clock.lock();
+            clock.unfrozen = None;
+            time.mark_paused();
         }
         time
     }
 
-    /// The clock's current instant.
-    pub(crate) fn now(&self) -> StdInstant {
-        let state = self.state.lock();
-        state.clock.now()
-    }
-
-    pub(crate) fn pause(&self) {
-        let mut state = self.state.lock();
-        let Some(unfrozen) = state.clock.unfrozen.take() else {
-            drop(state);
-            panic!("ctxrt::time::pause(): time is already paused on this runtime");
-        };
-        state.clock.base += unfrozen.elapsed();
-        if !std::mem::replace(&mut state.clock.ever_paused, true) {
+    /// Called under the clock lock by the first pause (invariant 3).
+    fn mark_paused(&self) {
+        // Release: pairs with the Acquire in now(): a reader that sees the flag then
+        // takes the clock lock anyway.
+        if !self.ever_paused.swap(true, Ordering::Release) {
             PAUSED_CLOCKS.fetch_add(1, Ordering::Relaxed);
         }
     }
 
+    /// The clock's current instant.
+    pub(crate) fn now(&self) -> StdInstant {
+        // Acquire: pairs with mark_paused (invariant 3).
+        if !self.ever_paused.load(Ordering::Acquire) {
+            // Never paused: base == unfrozen == origin, so the reading is the real clock.
+            return StdInstant::now();
+        }
+        self.clock.lock().now()
+    }
+
+    pub(crate) fn pause(&self) {
+        let mut clock = self.clock.lock();
+        let Some(unfrozen) = clock.unfrozen.take() else {
+            drop(clock);
+            panic!("ctxrt::time::pause(): time is already paused on this runtime");
+        };
+        clock.base += unfrozen.elapsed();
+        self.mark_paused();
+    }
+
     pub(crate) fn resume(&self) {
-        let mut state = self.state.lock();
-        if state.clock.unfrozen.is_some() {
-            drop(state);
+        let mut clock = self.clock.lock();
+        if clock.unfrozen.is_some() {
+            drop(clock);
             panic!("ctxrt::time::resume(): time is not paused on this runtime");
         }
-        state.clock.unfrozen = Some(StdInstant::now());
+        clock.unfrozen = Some(StdInstant::now());
     }
 
     /// Moves a paused clock forward by `by` and fires what came due.
     pub(crate) fn advance(&self, by: Duration) -> Vec<Waker> {
-        let mut state = self.state.lock();
-        if state.clock.unfrozen.is_some() {
-            drop(state);
+        let mut clock = self.clock.lock();
+        if clock.unfrozen.is_some() {
+            drop(clock);
             panic!(
                 "ctxrt::time::advance(): time is not paused; call ctxrt::time::pause() first \
                  (or use #[ctxrt::test(start_paused = true)])"
             );
         }
-        state.clock.base += by;
+        clock.base += by;
+        let now = self.tick_floor(clock.now());
+        drop(clock);
         let mut wakers = Vec::new();
-        let now = self.tick_floor(state.clock.now());
-        state.wheel.advance(now, &mut wakers);
+        self.wheel.lock().advance(now, &mut wakers);
         wakers
     }
 
@@ -135,48 +161,51 @@ impl TimeShared {
         self.origin + Duration::from_millis(tick)
     }
 
-    /// Arms a timer for `deadline`. `Ok(None)`: already due. `Ok(Some(key))`: armed;
-    /// the bool says the parked driver must be woken (the timer is earlier than its wake).
+    /// Arms a timer for `deadline`. `None`: already due. `Some((key, wake))`: armed;
+    /// `wake` says the parked driver must be woken (the timer is earlier than its wake-up;
+    /// invariant 2).
     pub(crate) fn arm(&self, deadline: StdInstant, waker: &Waker) -> Option<(EntryKey, bool)> {
         let when = self.tick_ceil(deadline);
-        let mut state = self.state.lock();
-        let now = self.tick_floor(state.clock.now());
+        let now = self.tick_floor(self.now());
         if when <= now {
             return None;
         }
-        match state.wheel.insert(when, waker.clone()) {
-            Ok(key) => Some((key, when < state.driver_wake_at)),
-            Err(_) => None,
-        }
+        let key = self.wheel.lock().insert(when, waker.clone()).ok()?;
+        // SeqCst: invariant 2, after the insert's unlock; pairs with before_park's store.
+        let wake_driver = when < self.driver_wake_at.load(Ordering::SeqCst);
+        Some((key, wake_driver))
     }
 
     pub(crate) fn poll(&self, key: EntryKey, waker: &Waker) -> bool {
-        self.state.lock().wheel.poll(key, waker) == EntryPoll::Fired
+        self.wheel.lock().poll(key, waker) == EntryPoll::Fired
     }
 
     /// Moves an armed timer; returns (waker to wake now, whether to wake the driver).
     pub(crate) fn reset(&self, key: EntryKey, deadline: StdInstant) -> (Option<Waker>, bool) {
         let when = self.tick_ceil(deadline);
-        let mut state = self.state.lock();
-        let now = self.tick_floor(state.clock.now());
-        let due_now = state.wheel.reset(key, when);
+        let now = self.tick_floor(self.now());
+        let mut wheel = self.wheel.lock();
+        let due_now = wheel.reset(key, when);
         if when <= now && due_now.is_none() {
             // Past due but the wheel has not caught up to `now` yet: fire it as the
             // driver would.
             let mut wakers = Vec::new();
-            state.wheel.advance(now, &mut wakers);
-            drop(state);
+            wheel.advance(now, &mut wakers);
+            drop(wheel);
             for waker in wakers {
                 waker.wake();
             }
             return (None, false);
         }
-        let wake_driver = when < state.driver_wake_at;
+        drop(wheel);
+        // SeqCst: invariant 2, as in arm.
+        let wake_driver = when < self.driver_wake_at.load(Ordering::SeqCst);
         (due_now, wake_driver)
     }
 
+    /// Frees a timer, from whichever thread drops it (invariant 1).
     pub(crate) fn remove(&self, key: EntryKey) {
-        let waker = self.state.lock().wheel.remove(key);
+        let waker = self.wheel.lock().remove(key);
         drop(waker);
     }
 
@@ -199,63 +228,73 @@ impl TimeShared {
     }
 
     fn is_paused(&self) -> bool {
-        self.state.lock().clock.unfrozen.is_none()
+        self.clock.lock().unfrozen.is_none()
     }
 
-    /// Fires what is due and returns how long the driver may sleep (None: no timer),
-    /// recording its wake tick. With a paused clock, auto-advances to the next timer
-    /// instead of sleeping when `may_advance` (every task is idle).
+    /// Fires the wheel up to tick `now`; returns the earliest remaining slot's tick.
+    fn fire(&self, now: u64, wakers: &mut Vec<Waker>) -> Option<u64> {
+        let mut wheel = self.wheel.lock();
+        wheel.advance(now, wakers);
+        wheel
+            .next_expiration()
+            .map(|expiration| expiration.deadline)
+    }
+
+    /// Fires what is due and returns how long the driver may sleep (None:
+    /// no timer), recording its wake tick (invariant 2). With a paused clock,
+    /// auto-advances to the next timer instead of sleeping when `may_advance` (every task
+    /// is idle).
     pub(crate) fn before_park(
         &self,
         wakers: &mut Vec<Waker>,
         may_advance: bool,
     ) -> Option<Duration> {
-        let mut state = self.state.lock();
-        let mut now_instant = state.clock.now();
-        let now = self.tick_floor(now_instant);
-        state.wheel.advance(now, wakers);
+        let now_instant = self.now();
+        let next = self.fire(self.tick_floor(now_instant), wakers);
         if !wakers.is_empty() {
             return Some(Duration::ZERO);
         }
-        let next = state.wheel.next_expiration()?.deadline;
-        if state.clock.unfrozen.is_none() {
-            // SeqCst: see allow_auto_advance.
-            if !may_advance || self.inhibitors.load(Ordering::SeqCst) != 0 {
-                return None;
+        let next = next?;
+        if self.ever_paused.load(Ordering::Acquire) {
+            let mut clock = self.clock.lock();
+            if clock.unfrozen.is_none() {
+                // SeqCst: see allow_auto_advance.
+                if !may_advance || self.inhibitors.load(Ordering::SeqCst) != 0 {
+                    return None;
+                }
+                let now_instant = clock.now();
+                let target = self.instant_of(next);
+                if target > now_instant {
+                    clock.base += target - now_instant;
+                }
+                let now = self.tick_floor(clock.now());
+                drop(clock);
+                self.fire(now, wakers);
+                return Some(Duration::ZERO);
             }
-            let target = self.instant_of(next);
-            if target > now_instant {
-                state.clock.base += target - now_instant;
-                now_instant = target;
-            }
-            let now = self.tick_floor(now_instant);
-            state.wheel.advance(now, wakers);
-            return Some(Duration::ZERO);
         }
-        state.driver_wake_at = next;
+        // SeqCst: invariant 2, after the wheel was scanned; pairs with arm's load.
+        self.driver_wake_at.store(next, Ordering::SeqCst);
         Some(self.instant_of(next).saturating_duration_since(now_instant))
     }
 
     /// After the driver's park: fires what came due.
     pub(crate) fn after_park(&self, wakers: &mut Vec<Waker>) {
-        let mut state = self.state.lock();
-        state.driver_wake_at = u64::MAX;
-        let now = self.tick_floor(state.clock.now());
-        state.wheel.advance(now, wakers);
+        // SeqCst: invariant 2.
+        self.driver_wake_at.store(u64::MAX, Ordering::SeqCst);
+        let now = self.tick_floor(self.now());
+        self.fire(now, wakers);
     }
 
-    /// Fires what is due without parking (the busy workers' fairness tick).
+    /// Fires what is due without parking (the busy workers' fairness tick), unless
+    /// another thread holds the wheel.
     pub(crate) fn fire_due(&self, wakers: &mut Vec<Waker>) {
-        let Some(mut state) = self.state.try_lock() else {
+        let Some(mut wheel) = self.wheel.try_lock() else {
             return;
         };
-        let now = self.tick_floor(state.clock.now());
-        if state
-            .wheel
-            .next_expiration()
-            .is_some_and(|e| e.deadline <= now)
-        {
-            state.wheel.advance(now, wakers);
+        let now = self.tick_floor(self.now());
+        if wheel.next_expiration().is_some_and(|e| e.deadline <= now) {
+            wheel.advance(now, wakers);
         }
     }
 
@@ -263,17 +302,20 @@ impl TimeShared {
     /// cancelled tasks alive.
     pub(crate) fn shutdown(&self) {
         let mut wakers = Vec::new();
-        {
-            let mut state = self.state.lock();
-            state.wheel.take_wakers(&mut wakers);
-        }
+        self.wheel.lock().take_wakers(&mut wakers);
         drop(wakers);
+    }
+
+    /// How many entries are in use (loom models: nothing left behind).
+    #[cfg(loom)]
+    pub(crate) fn live_entries(&self) -> usize {
+        self.wheel.lock().live_entries()
     }
 }
 
 impl Drop for TimeShared {
     fn drop(&mut self) {
-        if self.state.lock().clock.ever_paused {
+        if self.ever_paused.load(Ordering::Relaxed) {
             PAUSED_CLOCKS.fetch_sub(1, Ordering::Relaxed);
         }
     }

@@ -1,7 +1,7 @@
 //! The scheduler knobs and hooks of [`Builder`]: what tokio's builder offers beyond thread
 //! counts and names. Kept in one [`Tuning`] value, copied into the runtime's `Config` at
 //! `build()` and read by the scheduler (`scheduler/worker.rs`, `scheduler/mod.rs`) and the
-//! task harness (`task/harness.rs`).
+//! task harness (`task/raw/harness.rs`).
 
 use std::fmt;
 use std::marker::PhantomData;
