@@ -34,6 +34,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 
 use crate::bindings::{Bindings, Detached, Entry, LiveMap, PositionHints, SharedMap};
 use crate::scope::ContextScope;
@@ -150,20 +151,22 @@ pub(crate) fn drop_deferred() {
 pub(crate) fn absorb_unique_bases() {
     let displaced = sync::try_with_frame(|slot| {
         if !slot.detached.get() {
+            // Nothing detached, so no base: a stale hint.
+            view::clear_shadowing(view::SHADOW_SHARED | view::SHADOW_PRIVATE);
             return None;
         }
         let mut frame = slot.frame.try_borrow_mut().ok()?;
-        if !frame.owned.shared.shadows() && !frame.owned.private.shadows() {
-            if !frame.owned.shared.has_base() && !frame.owned.private.has_base() {
-                view::clear_shadowing();
-            }
-            return None;
-        }
         let shared = frame.owned.shared.absorb();
         let private = frame.owned.private.absorb();
-        if !frame.owned.shared.has_base() && !frame.owned.private.has_base() {
-            view::clear_shadowing();
+        // The hint's bits of the maps that keep no base any more.
+        let mut gone = 0;
+        if !frame.owned.shared.has_base() {
+            gone |= view::SHADOW_SHARED;
         }
+        if !frame.owned.private.has_base() {
+            gone |= view::SHADOW_PRIVATE;
+        }
+        view::clear_shadowing(gone);
         drop(frame);
         Some((shared, private))
     });
@@ -244,12 +247,14 @@ impl LiveFrame {
                 at_rest: &mut self.rest.private,
                 owned: &mut self.owned.private,
                 detached,
+                shadow_bit: view::SHADOW_PRIVATE,
             }
         } else {
             LiveMap {
                 at_rest: &mut self.rest.shared,
                 owned: &mut self.owned.shared,
                 detached,
+                shadow_bit: view::SHADOW_SHARED,
             }
         }
     }
@@ -276,7 +281,7 @@ impl LiveFrame {
         self.owned.shared.trim();
         self.owned.private.trim();
         detached.set(false);
-        view::clear_shadowing();
+        view::clear_shadowing(view::SHADOW_SHARED | view::SHADOW_PRIVATE);
         MergedAway(shared, private)
     }
 
@@ -326,7 +331,10 @@ impl LiveFrame {
 /// assert_eq!(snapshot.get(&USER), Some("bob"));
 /// ```
 pub struct Context {
-    frame: Frame,
+    /// `ManuallyDrop` only so that dropping a `Context` is its `Drop` alone, which takes
+    /// the frame out (leaving an empty one, which owns nothing) and drops it: no field
+    /// drop glue after it, so the common case inlines (see `Drop for Context`).
+    frame: ManuallyDrop<Frame>,
 }
 
 impl Context {
@@ -340,7 +348,7 @@ impl Context {
     /// ```
     pub const fn new() -> Context {
         Context {
-            frame: Frame::EMPTY,
+            frame: ManuallyDrop::new(Frame::EMPTY),
         }
     }
 
@@ -362,7 +370,7 @@ impl Context {
     /// ```
     pub fn current() -> Context {
         Context {
-            frame: current_snapshot(true),
+            frame: ManuallyDrop::new(current_snapshot(true)),
         }
     }
 
@@ -386,7 +394,7 @@ impl Context {
     /// ```
     pub fn inherited() -> Context {
         Context {
-            frame: current_snapshot(false),
+            frame: ManuallyDrop::new(current_snapshot(false)),
         }
     }
 
@@ -547,20 +555,34 @@ impl Context {
 /// same, though a detached map is settled (invariant 4).
 #[inline(always)]
 fn current_snapshot(with_private: bool) -> Frame {
-    sync::try_with_frame(|slot| match slot.frame.try_borrow_mut() {
-        Ok(mut current) => {
-            if slot.detached.get() {
-                let merged_away = current.settle(&slot.detached);
-                let snapshot = current.rest.snapshot(with_private);
-                drop(current);
-                drop(merged_away);
-                return snapshot;
+    sync::try_with_frame(|slot| {
+        // Nothing detached: the frame at rest is the whole context, two refcounts. (The
+        // flag only changes under the mutable borrow, and nothing runs in between.)
+        if !slot.detached.get() {
+            if let Ok(current) = slot.frame.try_borrow() {
+                return current.rest.snapshot(with_private);
             }
-            current.rest.snapshot(with_private)
         }
-        Err(_) => copy_current(slot, with_private),
+        settle_snapshot(slot, with_private)
     })
     .unwrap_or_default()
+}
+
+/// [`current_snapshot`] when a map is detached (settled first, invariant 4) or the slot is
+/// borrowed (inside a value's `Clone`, invariant 3: copies instead). Out of line so that
+/// the common case above stays small enough to inline into its caller.
+#[cold]
+#[inline(never)]
+fn settle_snapshot(slot: &ThreadSlot, with_private: bool) -> Frame {
+    let Ok(mut current) = slot.frame.try_borrow_mut() else {
+        return copy_current(slot, with_private);
+    };
+    let merged_away = slot.detached.get().then(|| current.settle(&slot.detached));
+    let snapshot = current.rest.snapshot(with_private);
+    drop(current);
+    // Merged-away bases drop only after the slot is released (invariant 3).
+    drop(merged_away);
+    snapshot
 }
 
 /// [`current_snapshot`] inside a value's `Clone` (invariant 3): copies instead of settling
@@ -642,20 +664,33 @@ impl Drop for Context {
     /// Invariant 7 in `bindings.rs`: if the current context keeps a shared map as the base
     /// of an overlay, this may have been its last other holder; then the values the
     /// overlay shadows drop now. One thread-local load otherwise.
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
+        // The empty frame left behind owns nothing, so never dropping it leaks nothing.
+        let frame = std::mem::take(&mut *self.frame);
         if view::is_shadowing() {
-            drop(std::mem::take(&mut self.frame));
-            absorb_unique_bases();
+            drop_then_absorb(frame);
+        } else {
+            drop(frame);
         }
     }
+}
+
+/// [`Context`]'s `Drop` while the current context keeps a shared base: drops the maps
+/// first, then folds (invariant 7 in `bindings.rs`). Out of line, so that dropping a
+/// `Context` otherwise inlines to one thread-local load and the two map refcounts.
+#[cold]
+#[inline(never)]
+fn drop_then_absorb(frame: Frame) {
+    drop(frame);
+    absorb_unique_bases();
 }
 
 impl Clone for Context {
     /// A snapshot: a new context object with the same bindings, O(1).
     fn clone(&self) -> Self {
         Context {
-            frame: self.frame.snapshot(true),
+            frame: ManuallyDrop::new(self.frame.snapshot(true)),
         }
     }
 }

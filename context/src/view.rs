@@ -80,9 +80,10 @@ pub(crate) struct ReadView {
     /// Whether values wait in the thread slot's deferred list (rule 7).
     deferred: Cell<bool>,
     /// A hint for `bindings.rs` (its invariant 7), kept here because this thread-local is
-    /// the cheapest to reach: `true` from when the current context keeps a shared map as
-    /// the base of an overlay until it keeps none. Not used by the view itself.
-    shadowing: Cell<bool>,
+    /// the cheapest to reach: one bit per map of the current context (`SHADOW_SHARED`,
+    /// `SHADOW_PRIVATE`), set from when that map keeps a shared map as the base of an
+    /// overlay until it keeps none. Not used by the view itself.
+    shadowing: Cell<u8>,
     slots: [CacheSlot; SLOTS],
 }
 
@@ -102,7 +103,7 @@ impl ReadView {
             readers: Cell::new(0),
             lending: Cell::new(0),
             deferred: Cell::new(false),
-            shadowing: Cell::new(false),
+            shadowing: Cell::new(0),
             slots: [const {
                 CacheSlot {
                     id: Cell::new(0),
@@ -209,22 +210,28 @@ impl Drop for Lending {
     }
 }
 
-/// Notes that the current context keeps a shared base (invariant 7 in `bindings.rs`).
+/// The shadowing hint's bit for the current context's inheritable map.
+pub(crate) const SHADOW_SHARED: u8 = 1;
+/// The shadowing hint's bit for the current context's `task_private` map.
+pub(crate) const SHADOW_PRIVATE: u8 = 2;
+
+/// Notes that the current context's map `bit` keeps a shared base (invariant 7 in
+/// `bindings.rs`).
 #[inline]
-pub(crate) fn note_shadowing() {
-    sync::with_view(|view| view.shadowing.set(true));
+pub(crate) fn note_shadowing(bit: u8) {
+    sync::with_view(|view| view.shadowing.set(view.shadowing.get() | bit));
 }
 
-/// Notes that the current context keeps no shared base any more.
+/// Notes that the current context's maps in `bits` keep no shared base any more.
 #[inline]
-pub(crate) fn clear_shadowing() {
-    sync::try_with_view(|view| view.shadowing.set(false));
+pub(crate) fn clear_shadowing(bits: u8) {
+    sync::try_with_view(|view| view.shadowing.set(view.shadowing.get() & !bits));
 }
 
 /// Whether the current context may keep a shared base (a hint: see `note_shadowing`).
 #[inline(always)]
 pub(crate) fn is_shadowing() -> bool {
-    sync::try_with_view(|view| view.shadowing.get()).unwrap_or(false)
+    sync::try_with_view(|view| view.shadowing.get() != 0).unwrap_or(false)
 }
 
 /// Notes that a value was put in the thread slot's deferred list (rule 7).
