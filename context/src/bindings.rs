@@ -71,8 +71,8 @@
 use std::cell::Cell;
 use std::mem;
 
-use crate::cell::unique_mut;
-use crate::sync::{self, Arc, ErasedValue};
+use crate::cell::{unique_mut, Spare};
+use crate::sync::{Arc, ErasedValue};
 use crate::view;
 
 /// One binding: a var's id, its name (for `Debug` and iteration) and its value.
@@ -461,8 +461,9 @@ impl LiveMap<'_> {
     }
 
     /// Binds `value` to var `id`, overwriting the old value in place when `in_place` and
-    /// its `Arc` is unique (invariant 4), else displacing it whole. Returns the old binding
-    /// (`None`: unbound).
+    /// its `Arc` is unique (invariant 4), else displacing it whole; a new value cell is
+    /// `spare`'s if it kept one of var `id` (`cell.rs`, invariant 5). Returns the old
+    /// binding (`None`: unbound).
     #[inline(never)]
     pub(crate) fn rebind<T: Send + Sync + 'static>(
         &mut self,
@@ -471,6 +472,7 @@ impl LiveMap<'_> {
         value: T,
         hints: &PositionHints,
         in_place: bool,
+        spare: &Spare,
     ) -> Option<OldValue<T>> {
         let owned = self.detach();
         match hints.find(&owned.overlay, id) {
@@ -483,12 +485,12 @@ impl LiveMap<'_> {
                 };
                 Some(match unique {
                     Some(old) => OldValue::Moved(mem::replace(old, value)),
-                    None => OldValue::Shared(mem::replace(slot, sync::erase(value))),
+                    None => OldValue::Shared(mem::replace(slot, spare.erase(id, value))),
                 })
             }
             Err(at) => {
                 let shadowed = owned.shadow(id);
-                let value = sync::erase(value);
+                let value = spare.erase(id, value);
                 owned.overlay.insert(at, Entry { id, name, value });
                 shadowed.map(OldValue::Shared)
             }
@@ -778,7 +780,7 @@ mod tests {
             let _ = a.map().insert(id, "v", erase(id), &h);
         }
         let snapshot = a.share();
-        let old = a.map().rebind(7, "v", 70u64, &h, true);
+        let old = a.map().rebind(7, "v", 70u64, &h, true, &Spare::new());
         let Some(OldValue::Shared(old)) = old else {
             panic!("a base value is shared, never moved");
         };
@@ -791,7 +793,9 @@ mod tests {
         let _ = a.map().remove(3, &h);
         assert!(a.get(3).is_none());
         assert!(
-            a.map().rebind(3, "v", 30u64, &h, true).is_none(),
+            a.map()
+                .rebind(3, "v", 30u64, &h, true, &Spare::new())
+                .is_none(),
             "was unbound"
         );
         assert!(a.owned.removed.is_empty());
@@ -825,19 +829,22 @@ mod tests {
     fn rebinding_a_unique_value_overwrites_it_in_place() {
         let h = PositionHints::new();
         let mut a = Live::default();
-        assert!(a.map().rebind(7, "v", 1u64, &h, true).is_none());
+        assert!(a
+            .map()
+            .rebind(7, "v", 1u64, &h, true, &Spare::new())
+            .is_none());
         let before = Arc::as_ptr(a.get(7).unwrap());
-        let old = a.map().rebind(7, "v", 2u64, &h, true);
+        let old = a.map().rebind(7, "v", 2u64, &h, true, &Spare::new());
         assert!(matches!(old, Some(OldValue::Moved(1))));
         assert!(std::ptr::addr_eq(Arc::as_ptr(a.get(7).unwrap()), before));
         assert_eq!(a.map().rebind_in_place(7, 4u64, &h), Ok(2));
         assert!(std::ptr::addr_eq(Arc::as_ptr(a.get(7).unwrap()), before));
         assert_eq!(a.map().rebind_in_place(8, 5u64, &h), Err(5), "unbound");
-        let _ = a.map().rebind(9, "w", 9u64, &h, true);
+        let _ = a.map().rebind(9, "w", 9u64, &h, true, &Spare::new());
         // A snapshot shares the value: the next rebinding allocates a new one.
         let snapshot = a.share();
         assert_eq!(a.map().rebind_in_place(7, 3u64, &h), Err(3), "at rest");
-        let old = a.map().rebind(7, "v", 3u64, &h, true);
+        let old = a.map().rebind(7, "v", 3u64, &h, true, &Spare::new());
         assert!(matches!(old, Some(OldValue::Shared(_))));
         assert!(a.owned.base.is_some(), "the shared map is the base");
         assert_eq!(a.map().rebind_in_place(7, 6u64, &h), Ok(3), "a new value");

@@ -34,9 +34,9 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
-use std::mem::ManuallyDrop;
 
 use crate::bindings::{Bindings, Detached, Entry, LiveMap, PositionHints, SharedMap};
+use crate::cell::Spare;
 use crate::scope::ContextScope;
 use crate::sync::{self, ErasedValue};
 use crate::var::ContextVar;
@@ -109,6 +109,9 @@ pub(crate) struct ThreadSlot {
     /// Values displaced from the current context while a `with` callback holds a lent
     /// value, kept alive until the outermost such callback returns (rule 7 in `view.rs`).
     pub(crate) deferred: RefCell<Vec<ErasedValue>>,
+    /// A displaced value cell kept for the next binding of its var (`cell.rs`, invariant
+    /// 5).
+    pub(crate) spare: Spare,
 }
 
 impl ThreadSlot {
@@ -122,6 +125,7 @@ impl ThreadSlot {
             detached: Cell::new(false),
             hints: PositionHints::new(),
             deferred: RefCell::new(Vec::new()),
+            spare: Spare::new(),
         }
     }
 }
@@ -331,10 +335,7 @@ impl LiveFrame {
 /// assert_eq!(snapshot.get(&USER), Some("bob"));
 /// ```
 pub struct Context {
-    /// `ManuallyDrop` only so that dropping a `Context` is its `Drop` alone, which takes
-    /// the frame out (leaving an empty one, which owns nothing) and drops it: no field
-    /// drop glue after it, so the common case inlines (see `Drop for Context`).
-    frame: ManuallyDrop<Frame>,
+    frame: Frame,
 }
 
 impl Context {
@@ -348,7 +349,7 @@ impl Context {
     /// ```
     pub const fn new() -> Context {
         Context {
-            frame: ManuallyDrop::new(Frame::EMPTY),
+            frame: Frame::EMPTY,
         }
     }
 
@@ -370,7 +371,7 @@ impl Context {
     /// ```
     pub fn current() -> Context {
         Context {
-            frame: ManuallyDrop::new(current_snapshot(true)),
+            frame: current_snapshot(true),
         }
     }
 
@@ -394,7 +395,7 @@ impl Context {
     /// ```
     pub fn inherited() -> Context {
         Context {
-            frame: ManuallyDrop::new(current_snapshot(false)),
+            frame: current_snapshot(false),
         }
     }
 
@@ -666,23 +667,19 @@ impl Drop for Context {
     /// overlay shadows drop now. One thread-local load otherwise.
     #[inline(always)]
     fn drop(&mut self) {
-        // The empty frame left behind owns nothing, so never dropping it leaks nothing.
-        let frame = std::mem::take(&mut *self.frame);
         if view::is_shadowing() {
-            drop_then_absorb(frame);
-        } else {
-            drop(frame);
+            drop_then_absorb(&mut self.frame);
         }
     }
 }
 
 /// [`Context`]'s `Drop` while the current context keeps a shared base: drops the maps
-/// first, then folds (invariant 7 in `bindings.rs`). Out of line, so that dropping a
-/// `Context` otherwise inlines to one thread-local load and the two map refcounts.
+/// first (an empty frame, left behind, owns nothing), then folds (invariant 7 in
+/// `bindings.rs`). Out of line, so that the common case is one thread-local load.
 #[cold]
 #[inline(never)]
-fn drop_then_absorb(frame: Frame) {
-    drop(frame);
+fn drop_then_absorb(frame: &mut Frame) {
+    drop(std::mem::take(frame));
     absorb_unique_bases();
 }
 
@@ -690,7 +687,7 @@ impl Clone for Context {
     /// A snapshot: a new context object with the same bindings, O(1).
     fn clone(&self) -> Self {
         Context {
-            frame: ManuallyDrop::new(self.frame.snapshot(true)),
+            frame: self.frame.snapshot(true),
         }
     }
 }

@@ -498,6 +498,7 @@ fn bind_slow<T: Send + Sync + 'static>(
         value,
         &slot.hints,
         !lending,
+        &slot.spare,
     );
     drop(frame);
     if lending {
@@ -571,7 +572,7 @@ fn restore_slow<T: Send + Sync + 'static>(
     let hints = &slot.hints;
     let displaced = match old {
         Some(OldValue::Moved(old)) => {
-            let displaced = map.rebind(var_id, var.name, old, hints, !lending);
+            let displaced = map.rebind(var_id, var.name, old, hints, !lending, &slot.spare);
             drop(frame);
             match displaced {
                 Some(OldValue::Shared(displaced)) => Some(displaced),
@@ -596,7 +597,9 @@ fn restore_slow<T: Send + Sync + 'static>(
         if lending {
             defer(slot, displaced);
         } else {
-            drop(displaced);
+            // Kept for the next binding of this var if that is allowed (`cell.rs`,
+            // invariant 5), else dropped.
+            slot.spare.park::<T>(var_id, displaced);
         }
     }
 }
