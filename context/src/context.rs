@@ -369,6 +369,7 @@ impl Context {
     /// ID.set(2);
     /// assert_eq!(snapshot.get(&ID), Some(1));
     /// ```
+    #[inline]
     pub fn current() -> Context {
         Context {
             frame: current_snapshot(true),
@@ -393,6 +394,7 @@ impl Context {
     /// assert_eq!(child.get(&TRACE), Some(7));
     /// assert!(!child.contains(&HOOKS));
     /// ```
+    #[inline]
     pub fn inherited() -> Context {
         Context {
             frame: current_snapshot(false),
