@@ -28,11 +28,25 @@
 //!    `view.rs`). So the value is a `T` and the cast needs no `TypeId` check, which is an
 //!    indirect call through the `dyn Any` vtable (~13 Ir, twice per scoped set). Debug
 //!    builds (the test suites, AddressSanitizer included) still check it.
+//! 5. **Spare cells.** A [`Spare`] (one per thread, in the context slot) keeps at most one
+//!    value cell that a reset or unbinding displaced, so that the next binding of the
+//!    same var reuses its allocation instead of a `malloc`/`free` pair per cycle (the
+//!    "set after a snapshot" and "scoped set of an unbound var" paths). A cell is parked
+//!    only if its var's `T` has no drop glue (so the stale `T` it keeps, and dropping the
+//!    cell it replaces, run no user code) and it is the only handle (nothing else can
+//!    reach it: no map, token or snapshot; the read view was invalidated by the change
+//!    that displaced it, rule 2 in `view.rs`; and the caller parks nothing while a `with`
+//!    callback is lent a value, rule 7 there). It is keyed by the var id it was bound
+//!    under, so by invariant 4 it holds that var's `T`; reuse goes through
+//!    [`unique_mut`], which checks uniqueness again. This file has no `unsafe` beyond
+//!    `unique_mut`.
 
 use std::any::Any;
+use std::cell::Cell;
+use std::mem;
 use std::sync::atomic::{fence, Ordering};
 
-use crate::sync::{Arc, ErasedValue};
+use crate::sync::{self, Arc, ErasedValue};
 
 /// The value in `cell` as `&mut T` if this handle is its only one (then writing to it is
 /// invisible to every snapshot, token and callback), else `None`.
@@ -58,10 +72,80 @@ pub(crate) fn unique_mut<T: 'static>(cell: &mut ErasedValue) -> Option<&mut T> {
     Some(unsafe { &mut *value.cast::<T>() })
 }
 
+/// A thread's spare value cell (invariant 5): the var id it was bound under, and the cell.
+pub(crate) struct Spare(Cell<Option<(u64, ErasedValue)>>);
+
+impl Spare {
+    /// No spare cell.
+    pub(crate) const fn new() -> Spare {
+        Spare(Cell::new(None))
+    }
+
+    /// `value` as var `id`'s new cell: the spare one if it was var `id`'s (no allocation),
+    /// else a new one. `T` must be var `id`'s type (invariant 4).
+    #[inline]
+    pub(crate) fn erase<T: Send + Sync + 'static>(&self, id: u64, value: T) -> ErasedValue {
+        if !mem::needs_drop::<T>() {
+            if let Some((parked_id, mut cell)) = self.0.take() {
+                if parked_id == id {
+                    if let Some(slot) = unique_mut::<T>(&mut cell) {
+                        // The stale `T` has no drop glue (invariant 5).
+                        *slot = value;
+                        return cell;
+                    }
+                }
+                self.0.set(Some((parked_id, cell)));
+            }
+        }
+        sync::erase(value)
+    }
+
+    /// Drops `cell`, var `id`'s displaced value, or parks it for the next binding of var
+    /// `id` if that is allowed (invariant 5). Call after releasing the context slot, and
+    /// never while a `with` callback is lent a value. `T` must be var `id`'s type.
+    #[inline]
+    pub(crate) fn park<T: 'static>(&self, id: u64, cell: ErasedValue) {
+        if mem::needs_drop::<T>() || Arc::strong_count(&cell) != 1 {
+            drop(cell);
+            return;
+        }
+        // The cell this replaces (if any) holds a `T` without drop glue too.
+        drop(self.0.replace(Some((id, cell))));
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::sync::erase;
+
+    #[test]
+    fn a_parked_cell_is_reused_by_the_same_var_only() {
+        let spare = Spare::new();
+        let cell = spare.erase(7, 1u64);
+        let at = Arc::as_ptr(&cell);
+        spare.park::<u64>(7, cell);
+        let other = spare.erase(8, 2u64);
+        assert!(!std::ptr::addr_eq(Arc::as_ptr(&other), at), "another var's");
+        let reused = spare.erase(7, 3u64);
+        assert!(std::ptr::addr_eq(Arc::as_ptr(&reused), at), "reused");
+        assert_eq!(reused.downcast_ref::<u64>(), Some(&3));
+        // Shared cells and values with drop glue are never parked.
+        let shared = reused.clone();
+        spare.park::<u64>(7, reused);
+        assert!(!std::ptr::addr_eq(Arc::as_ptr(&spare.erase(7, 4u64)), at));
+        drop(shared);
+        assert!(
+            spare.0.take().is_none(),
+            "the shared cell was dropped, not parked"
+        );
+        let string = spare.erase(9, String::from("s"));
+        spare.park::<String>(9, string);
+        assert!(
+            spare.0.take().is_none(),
+            "a String has drop glue: not parked"
+        );
+    }
 
     #[test]
     fn only_a_unique_handle_is_mutable() {

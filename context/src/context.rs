@@ -19,12 +19,13 @@
 //!    enter.
 //! 4. A context at rest (a [`Frame`] in a [`Context`]) holds its maps at rest (`Arc`s),
 //!    so cloning it is two refcounts. Only the current context's maps may be detached
-//!    into owned `Vec`s, while no snapshot shares them (see `bindings.rs`), so that
+//!    (into owned `Vec`s, or an owned overlay over a shared base: see `bindings.rs`), so that
 //!    `set`/`reset` touch no atomics; they live in the [`LiveFrame`]'s `owned` half,
 //!    outside the [`Frame`], so entering and leaving a context swap just the 24-byte
 //!    frame. A context whose maps are detached settles them into `Arc`s (one allocation
 //!    each, no copy) when another context is entered, when it is left, and when a
-//!    snapshot is taken; its next change takes them back (or copies them if shared).
+//!    snapshot is taken (or merges a base and its overlay, `bindings.rs`); its next
+//!    change takes them back, or keeps a shared one as the base of an overlay.
 //! 5. Every change of the current context's bindings and every switch of the current
 //!    context first invalidates the thread's read view (rule 2 in `view.rs`), and emptying
 //!    the slot at thread exit does too, so the view never remembers a value that is gone.
@@ -34,7 +35,8 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 
-use crate::bindings::{Bindings, Entry, LiveMap, PositionHints};
+use crate::bindings::{Bindings, Detached, Entry, LiveMap, PositionHints, SharedMap};
+use crate::cell::Spare;
 use crate::scope::ContextScope;
 use crate::sync::{self, ErasedValue};
 use crate::var::ContextVar;
@@ -107,6 +109,9 @@ pub(crate) struct ThreadSlot {
     /// Values displaced from the current context while a `with` callback holds a lent
     /// value, kept alive until the outermost such callback returns (rule 7 in `view.rs`).
     pub(crate) deferred: RefCell<Vec<ErasedValue>>,
+    /// A displaced value cell kept for the next binding of its var (`cell.rs`, invariant
+    /// 5).
+    pub(crate) spare: Spare,
 }
 
 impl ThreadSlot {
@@ -120,6 +125,7 @@ impl ThreadSlot {
             detached: Cell::new(false),
             hints: PositionHints::new(),
             deferred: RefCell::new(Vec::new()),
+            spare: Spare::new(),
         }
     }
 }
@@ -161,6 +167,36 @@ pub(crate) fn drop_deferred() {
     drop(deferred);
 }
 
+/// Folds the current context's overlays into bases nothing else holds any more
+/// (invariant 7 in `bindings.rs`), after a map handle was dropped. Skipped while the slot
+/// is borrowed or gone; the values that stop being bound drop after it is released.
+#[cold]
+#[inline(never)]
+pub(crate) fn absorb_unique_bases() {
+    let displaced = sync::try_with_frame(|slot| {
+        if !slot.detached.get() {
+            // Nothing detached, so no base: a stale hint.
+            view::clear_shadowing(view::SHADOW_SHARED | view::SHADOW_PRIVATE);
+            return None;
+        }
+        let mut frame = slot.frame.try_borrow_mut().ok()?;
+        let shared = frame.owned.shared.absorb();
+        let private = frame.owned.private.absorb();
+        // The hint's bits of the maps that keep no base any more.
+        let mut gone = 0;
+        if !frame.owned.shared.has_base() {
+            gone |= view::SHADOW_SHARED;
+        }
+        if !frame.owned.private.has_base() {
+            gone |= view::SHADOW_PRIVATE;
+        }
+        view::clear_shadowing(gone);
+        drop(frame);
+        Some((shared, private))
+    });
+    drop(displaced);
+}
+
 /// The context a thread is running in (invariant 4): its frame, with either map possibly
 /// detached into `owned` (see `bindings.rs`).
 pub(crate) struct LiveFrame {
@@ -172,26 +208,53 @@ pub(crate) struct LiveFrame {
 
 /// The detached halves of a [`LiveFrame`]'s two maps.
 pub(crate) struct OwnedMaps {
-    shared: Vec<Entry>,
-    private: Vec<Entry>,
+    shared: Detached,
+    private: Detached,
 }
 
 impl OwnedMaps {
     /// Nothing detached; owns no memory.
     const EMPTY: OwnedMaps = OwnedMaps {
-        shared: Vec::new(),
-        private: Vec::new(),
+        shared: Detached::EMPTY,
+        private: Detached::EMPTY,
     };
 }
 
+/// The bases a settle merged away: dropped by the caller after releasing the slot, since
+/// the values only they held drop with them (user code).
+#[must_use = "drop merged-away bases only after releasing the context slot"]
+#[allow(dead_code)] // only held, to be dropped
+pub(crate) struct MergedAway(Option<SharedMap>, Option<SharedMap>);
+
 impl LiveFrame {
-    /// The entries of the map a var of this privacy lives in.
+    /// The value bound to var `id`, of this privacy.
     #[inline(always)]
-    pub(crate) fn entries(&self, private: bool) -> &[Entry] {
+    pub(crate) fn value(
+        &self,
+        private: bool,
+        id: u64,
+        hints: &PositionHints,
+    ) -> Option<&ErasedValue> {
         if private {
-            LiveMap::entries(&self.rest.private, &self.owned.private)
+            LiveMap::value(&self.rest.private, &self.owned.private, id, hints)
         } else {
-            LiveMap::entries(&self.rest.shared, &self.owned.shared)
+            LiveMap::value(&self.rest.shared, &self.owned.shared, id, hints)
+        }
+    }
+
+    /// The value bound to var `id`, of this privacy, if the position hint finds it; `None`
+    /// says nothing.
+    #[inline(always)]
+    pub(crate) fn hit(
+        &self,
+        private: bool,
+        id: u64,
+        hints: &PositionHints,
+    ) -> Option<&ErasedValue> {
+        if private {
+            LiveMap::hit(&self.rest.private, &self.owned.private, id, hints)
+        } else {
+            LiveMap::hit(&self.rest.shared, &self.owned.shared, id, hints)
         }
     }
 
@@ -208,12 +271,14 @@ impl LiveFrame {
                 at_rest: &mut self.rest.private,
                 owned: &mut self.owned.private,
                 detached,
+                shadow_bit: view::SHADOW_PRIVATE,
             }
         } else {
             LiveMap {
                 at_rest: &mut self.rest.shared,
                 owned: &mut self.owned.shared,
                 detached,
+                shadow_bit: view::SHADOW_SHARED,
             }
         }
     }
@@ -227,33 +292,32 @@ impl LiveFrame {
         self.rest.id
     }
 
-    /// Puts detached maps back to rest (invariant 4), a move into an `Arc` each, and drops
-    /// what capacity is left in emptied ones (no entries, so no user code runs):
-    /// afterwards the frame alone is the whole context. `detached` is the slot's flag.
+    /// Puts detached maps back to rest (invariant 4): a move into an `Arc`, or of the
+    /// shared base back, or one merge of base and overlay (`bindings.rs`); drops buffers
+    /// too big to keep (no entries, so no user code runs). Afterwards the frame alone is
+    /// the whole context. `detached` is the slot's flag. Returns the merged-away bases, to
+    /// drop after the slot is released.
     #[cold]
     #[inline(never)]
-    fn settle(&mut self, detached: &Cell<bool>) {
-        self.map_mut(false, detached).settle();
-        self.map_mut(true, detached).settle();
-        // Settled maps left `Vec::new()`; only emptied ones still hold a buffer.
-        if self.owned.shared.capacity() != 0 {
-            self.owned.shared = Vec::new();
-        }
-        if self.owned.private.capacity() != 0 {
-            self.owned.private = Vec::new();
-        }
+    fn settle(&mut self, detached: &Cell<bool>) -> MergedAway {
+        let shared = self.map_mut(false, detached).settle();
+        let private = self.map_mut(true, detached).settle();
+        self.owned.shared.trim();
+        self.owned.private.trim();
         detached.set(false);
+        view::clear_shadowing(view::SHADOW_SHARED | view::SHADOW_PRIVATE);
+        MergedAway(shared, private)
     }
 
     /// A snapshot (see `current_snapshot`) without changing `self`: O(n) for a detached
     /// map. Only for a snapshot taken while the slot is borrowed (inside a value's
     /// `Clone`).
     fn copy_snapshot(&self, with_private: bool) -> Frame {
-        let copy = |at_rest: &Bindings, owned: &Vec<Entry>| {
+        let copy = |at_rest: &Bindings, owned: &Detached| {
             if owned.is_empty() {
                 at_rest.clone()
             } else {
-                Bindings::from_entries(owned.clone())
+                Bindings::from_entries(owned.copy())
             }
         };
         Frame {
@@ -325,6 +389,7 @@ impl Context {
     /// ID.set(2);
     /// assert_eq!(snapshot.get(&ID), Some(1));
     /// ```
+    #[inline]
     pub fn current() -> Context {
         Context {
             frame: current_snapshot(true),
@@ -349,6 +414,7 @@ impl Context {
     /// assert_eq!(child.get(&TRACE), Some(7));
     /// assert!(!child.contains(&HOOKS));
     /// ```
+    #[inline]
     pub fn inherited() -> Context {
         Context {
             frame: current_snapshot(false),
@@ -512,16 +578,34 @@ impl Context {
 /// same, though a detached map is settled (invariant 4).
 #[inline(always)]
 fn current_snapshot(with_private: bool) -> Frame {
-    sync::try_with_frame(|slot| match slot.frame.try_borrow_mut() {
-        Ok(mut current) => {
-            if slot.detached.get() {
-                current.settle(&slot.detached);
+    sync::try_with_frame(|slot| {
+        // Nothing detached: the frame at rest is the whole context, two refcounts. (The
+        // flag only changes under the mutable borrow, and nothing runs in between.)
+        if !slot.detached.get() {
+            if let Ok(current) = slot.frame.try_borrow() {
+                return current.rest.snapshot(with_private);
             }
-            current.rest.snapshot(with_private)
         }
-        Err(_) => copy_current(slot, with_private),
+        settle_snapshot(slot, with_private)
     })
     .unwrap_or_default()
+}
+
+/// [`current_snapshot`] when a map is detached (settled first, invariant 4) or the slot is
+/// borrowed (inside a value's `Clone`, invariant 3: copies instead). Out of line so that
+/// the common case above stays small enough to inline into its caller.
+#[cold]
+#[inline(never)]
+fn settle_snapshot(slot: &ThreadSlot, with_private: bool) -> Frame {
+    let Ok(mut current) = slot.frame.try_borrow_mut() else {
+        return copy_current(slot, with_private);
+    };
+    let merged_away = slot.detached.get().then(|| current.settle(&slot.detached));
+    let snapshot = current.rest.snapshot(with_private);
+    drop(current);
+    // Merged-away bases drop only after the slot is released (invariant 3).
+    drop(merged_away);
+    snapshot
 }
 
 /// [`current_snapshot`] inside a value's `Clone` (invariant 3): copies instead of settling
@@ -584,8 +668,10 @@ fn switch_slow(slot: &ThreadSlot, frame: &mut Frame) {
     let Ok(mut current) = slot.frame.try_borrow_mut() else {
         run_while_borrowed()
     };
-    current.settle(&slot.detached);
+    let merged_away = current.settle(&slot.detached);
     std::mem::swap(&mut current.rest, frame);
+    drop(current);
+    drop(merged_away);
 }
 
 #[cold]
@@ -595,6 +681,28 @@ fn run_while_borrowed() -> ! {
         "Context::run was called while the current context is borrowed \
          (from a ContextVar value's Clone impl); enter contexts outside such callbacks"
     )
+}
+
+impl Drop for Context {
+    /// Invariant 7 in `bindings.rs`: if the current context keeps a shared map as the base
+    /// of an overlay, this may have been its last other holder; then the values the
+    /// overlay shadows drop now. One thread-local load otherwise.
+    #[inline(always)]
+    fn drop(&mut self) {
+        if view::is_shadowing() {
+            drop_then_absorb(&mut self.frame);
+        }
+    }
+}
+
+/// [`Context`]'s `Drop` while the current context keeps a shared base: drops the maps
+/// first (an empty frame, left behind, owns nothing), then folds (invariant 7 in
+/// `bindings.rs`). Out of line, so that the common case is one thread-local load.
+#[cold]
+#[inline(never)]
+fn drop_then_absorb(frame: &mut Frame) {
+    drop(std::mem::take(frame));
+    absorb_unique_bases();
 }
 
 impl Clone for Context {

@@ -427,10 +427,8 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
                 Err(_) => read_while_changing(self.name),
             };
             let id = self.id.get();
-            let entries = frame.entries(self.task_private);
-            let value = slot
-                .hints
-                .value(entries, id)
+            let value = frame
+                .value(self.task_private, id, &slot.hints)
                 .map(|value| downcast::<T>(value, self.name));
             view::fill(id, value);
             value.map(read)
@@ -448,8 +446,8 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
         sync::try_with_frame(move |slot| {
             if let Ok(frame) = slot.frame.try_borrow() {
                 // An unassigned id (0) matches no entry, so the general path assigns it.
-                let entries = frame.entries(self.task_private);
-                if let Some(value) = slot.hints.hit(entries, self.id.peek()) {
+                let hit = frame.hit(self.task_private, self.id.peek(), &slot.hints);
+                if let Some(value) = hit {
                     return Some(read(value, self.name));
                 }
             }
@@ -483,7 +481,7 @@ fn bind_in<T: Send + Sync + 'static>(
     }
 }
 
-/// [`bind_in`] in general. A copied-from map is dropped after the slot is released.
+/// [`bind_in`] in general.
 #[inline(never)]
 fn bind_slow<T: Send + Sync + 'static>(
     mut frame: RefMut<'_, LiveFrame>,
@@ -494,12 +492,13 @@ fn bind_slow<T: Send + Sync + 'static>(
     lending: bool,
 ) -> Undo<T> {
     let context_id = frame.rest.id;
-    let (old, copied_from) = frame.map_mut(var.task_private, &slot.detached).rebind(
+    let old = frame.map_mut(var.task_private, &slot.detached).rebind(
         var_id,
         var.name,
         value,
         &slot.hints,
         !lending,
+        &slot.spare,
     );
     drop(frame);
     if lending {
@@ -509,7 +508,6 @@ fn bind_slow<T: Send + Sync + 'static>(
             defer(slot, ErasedValue::clone(old));
         }
     }
-    drop(copied_from);
     Undo { context_id, old }
 }
 
@@ -574,9 +572,8 @@ fn restore_slow<T: Send + Sync + 'static>(
     let hints = &slot.hints;
     let displaced = match old {
         Some(OldValue::Moved(old)) => {
-            let (displaced, copied_from) = map.rebind(var_id, var.name, old, hints, !lending);
+            let displaced = map.rebind(var_id, var.name, old, hints, !lending, &slot.spare);
             drop(frame);
-            drop(copied_from);
             match displaced {
                 Some(OldValue::Shared(displaced)) => Some(displaced),
                 displaced => {
@@ -588,13 +585,11 @@ fn restore_slow<T: Send + Sync + 'static>(
         Some(OldValue::Shared(old)) => {
             let displaced = map.insert(var_id, var.name, old, hints);
             drop(frame);
-            drop(displaced.map);
             displaced.value
         }
         None => {
             let displaced = map.remove(var_id, hints);
             drop(frame);
-            drop(displaced.map);
             displaced.value
         }
     };
@@ -602,7 +597,9 @@ fn restore_slow<T: Send + Sync + 'static>(
         if lending {
             defer(slot, displaced);
         } else {
-            drop(displaced);
+            // Kept for the next binding of this var if that is allowed (`cell.rs`,
+            // invariant 5), else dropped.
+            slot.spare.park::<T>(var_id, displaced);
         }
     }
 }
@@ -627,8 +624,7 @@ fn lookup_slow<T: Send + Sync + 'static, R>(
         Ok(frame) => frame,
         Err(_) => read_while_changing(var.name),
     };
-    let entries = frame.entries(var.task_private);
-    let value = slot.hints.value(entries, var.id.get())?;
+    let value = frame.value(var.task_private, var.id.get(), &slot.hints)?;
     Some(read(value, var.name))
 }
 

@@ -21,7 +21,10 @@
 //! 3. **Liveness.** A filled pointer points at the value inside the `Arc` that the current
 //!    context's binding map holds for that var. That `Arc` is only dropped, replaced or
 //!    written through a change covered by rule 2, so while the stamp is current the value
-//!    is alive and unchanged. A value is never moved: maps move `Arc`s, not values.
+//!    is alive and unchanged. A value is never moved: maps move `Arc`s, not values. (A
+//!    settle or an absorb in `bindings.rs` that merges a base away drops only values the
+//!    overlay had shadowed or removed, which stopped being current through a change
+//!    covered by rule 2; the current values keep their `Arc`s.)
 //! 4. **Type.** A slot is filled only by `ContextVar<T>` code for its own id, with a `&T`
 //!    obtained through a checked downcast. Var ids are unique in the process, never
 //!    reused and belong to exactly one `ContextVar<T>`, so a slot keyed by a var's id
@@ -76,6 +79,11 @@ pub(crate) struct ReadView {
     lending: Cell<u32>,
     /// Whether values wait in the thread slot's deferred list (rule 7).
     deferred: Cell<bool>,
+    /// A hint for `bindings.rs` (its invariant 7), kept here because this thread-local is
+    /// the cheapest to reach: one bit per map of the current context (`SHADOW_SHARED`,
+    /// `SHADOW_PRIVATE`), set from when that map keeps a shared map as the base of an
+    /// overlay until it keeps none. Not used by the view itself.
+    shadowing: Cell<u8>,
     slots: [CacheSlot; SLOTS],
 }
 
@@ -95,6 +103,7 @@ impl ReadView {
             readers: Cell::new(0),
             lending: Cell::new(0),
             deferred: Cell::new(false),
+            shadowing: Cell::new(0),
             slots: [const {
                 CacheSlot {
                     id: Cell::new(0),
@@ -199,6 +208,30 @@ impl Drop for Lending {
             (self.drop_deferred)();
         }
     }
+}
+
+/// The shadowing hint's bit for the current context's inheritable map.
+pub(crate) const SHADOW_SHARED: u8 = 1;
+/// The shadowing hint's bit for the current context's `task_private` map.
+pub(crate) const SHADOW_PRIVATE: u8 = 2;
+
+/// Notes that the current context's map `bit` keeps a shared base (invariant 7 in
+/// `bindings.rs`).
+#[inline]
+pub(crate) fn note_shadowing(bit: u8) {
+    sync::with_view(|view| view.shadowing.set(view.shadowing.get() | bit));
+}
+
+/// Notes that the current context's maps in `bits` keep no shared base any more.
+#[inline]
+pub(crate) fn clear_shadowing(bits: u8) {
+    sync::try_with_view(|view| view.shadowing.set(view.shadowing.get() & !bits));
+}
+
+/// Whether the current context may keep a shared base (a hint: see `note_shadowing`).
+#[inline(always)]
+pub(crate) fn is_shadowing() -> bool {
+    sync::try_with_view(|view| view.shadowing.get() != 0).unwrap_or(false)
 }
 
 /// Notes that a value was put in the thread slot's deferred list (rule 7).
