@@ -81,6 +81,12 @@ impl Spare {
         Spare(Cell::new(None))
     }
 
+    /// Exchanges the cells of `self` and `other` (emptying a thread's slot at exit).
+    #[cfg(not(loom))]
+    pub(crate) fn swap(&self, other: &Spare) {
+        self.0.swap(&other.0);
+    }
+
     /// `value` as var `id`'s new cell: the spare one if it was var `id`'s (no allocation),
     /// else a new one. `T` must be var `id`'s type (invariant 4).
     #[inline]

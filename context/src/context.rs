@@ -131,11 +131,11 @@ impl ThreadSlot {
 }
 
 impl ThreadSlot {
-    /// Empties the slot for thread exit (std's `sync` reaper): the frame and the deferred
-    /// values, returned to be dropped by the caller after the slot is consistent again.
+    /// Empties the slot for thread exit (std's `sync` reaper): the frame, the deferred
+    /// values and the spare cell, returned to be dropped by the caller after the slot is consistent again.
     /// A frame still borrowed (impossible at exit: borrows never outlive a call) is left.
     #[cfg(not(loom))]
-    pub(crate) fn take_all(&self) -> (Option<LiveFrame>, Vec<ErasedValue>) {
+    pub(crate) fn take_all(&self) -> (Option<LiveFrame>, Vec<ErasedValue>, Spare) {
         let frame = self.frame.try_borrow_mut().ok().map(|mut frame| {
             std::mem::replace(
                 &mut *frame,
@@ -146,7 +146,9 @@ impl ThreadSlot {
             )
         });
         self.detached.set(false);
-        (frame, self.deferred.take())
+        let spare = Spare::new();
+        spare.swap(&self.spare);
+        (frame, self.deferred.take(), spare)
     }
 }
 
