@@ -13,14 +13,17 @@ struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 
-// SAFETY (test): forwards to the system allocator unchanged, only counting live blocks.
+// SAFETY: `Counting` forwards every call to the system allocator unchanged (it only counts
+// live blocks), so it keeps `GlobalAlloc`'s contract exactly as `System` does.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LIVE.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: the caller's `alloc` contract (a non-zero-size `layout`) passes through.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         LIVE.fetch_sub(1, Ordering::SeqCst);
+        // SAFETY: `ptr` came from `alloc` above with this `layout`, i.e. from `System`.
         unsafe { System.dealloc(ptr, layout) }
     }
 }
