@@ -438,15 +438,10 @@ macro_rules! hyper_stream_impls {
             ) -> Poll<io::Result<()>> {
                 // SAFETY: invariant 4: only bytes read from the socket are written here.
                 let spare: &mut [MaybeUninit<u8>] = unsafe { buf.as_mut() };
-                match self.poll_read_uninit_priv(cx, spare) {
-                    Poll::Ready(Ok(n)) => {
-                        // SAFETY: invariant 4: the `n` bytes just read are initialised.
-                        unsafe { buf.advance(n) };
-                        Poll::Ready(Ok(()))
-                    }
-                    Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-                    Poll::Pending => Poll::Pending,
-                }
+                self.poll_read_uninit_priv(cx, spare).map_ok(|n| {
+                    // SAFETY: invariant 4: the `n` bytes just read are initialised.
+                    unsafe { buf.advance(n) };
+                })
             }
         }
 

@@ -40,14 +40,9 @@ fn read_into<S: Sealed>(
     cx: &mut TaskContext<'_>,
 ) -> Poll<io::Result<()>> {
     let unfilled = buf.initialize_unfilled();
-    match stream.poll_read_priv(cx, unfilled) {
-        Poll::Ready(Ok(n)) => {
-            buf.advance(n);
-            Poll::Ready(Ok(()))
-        }
-        Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-        Poll::Pending => Poll::Pending,
-    }
+    stream
+        .poll_read_priv(cx, unfilled)
+        .map_ok(|n| buf.advance(n))
 }
 
 /// Reads straight into `buf`'s unfilled, possibly uninitialised bytes (no `memset`).
@@ -59,17 +54,12 @@ fn read_into<S: Sealed>(
 ) -> Poll<io::Result<()>> {
     // SAFETY: invariant 1: the slice only reaches read(2), which never de-initialises.
     let unfilled = unsafe { buf.unfilled_mut() };
-    match stream.poll_read_uninit_priv(cx, unfilled) {
-        Poll::Ready(Ok(n)) => {
-            // SAFETY: invariant 2: `Ok(n)` means read(2) initialised the first `n` unfilled
-            // bytes.
-            unsafe { buf.assume_init(n) };
-            buf.advance(n);
-            Poll::Ready(Ok(()))
-        }
-        Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
-        Poll::Pending => Poll::Pending,
-    }
+    stream.poll_read_uninit_priv(cx, unfilled).map_ok(|n| {
+        // SAFETY: invariant 2: `Ok(n)` means read(2) initialised the first `n` unfilled
+        // bytes.
+        unsafe { buf.assume_init(n) };
+        buf.advance(n);
+    })
 }
 
 macro_rules! tokio_read_impl {
