@@ -237,11 +237,8 @@ impl LiveFrame {
         id: u64,
         hints: &PositionHints,
     ) -> Option<&ErasedValue> {
-        if private {
-            LiveMap::value(&self.rest.private, &self.owned.private, id, hints)
-        } else {
-            LiveMap::value(&self.rest.shared, &self.owned.shared, id, hints)
-        }
+        let (at_rest, owned) = self.halves(private);
+        LiveMap::value(at_rest, owned, id, hints)
     }
 
     /// The value bound to var `id`, of this privacy, if the position hint finds it; `None`
@@ -253,10 +250,17 @@ impl LiveFrame {
         id: u64,
         hints: &PositionHints,
     ) -> Option<&ErasedValue> {
+        let (at_rest, owned) = self.halves(private);
+        LiveMap::hit(at_rest, owned, id, hints)
+    }
+
+    /// The two halves of the map of this privacy: at rest in the frame, and detached.
+    #[inline(always)]
+    fn halves(&self, private: bool) -> (&Bindings, &Detached) {
         if private {
-            LiveMap::hit(&self.rest.private, &self.owned.private, id, hints)
+            (&self.rest.private, &self.owned.private)
         } else {
-            LiveMap::hit(&self.rest.shared, &self.owned.shared, id, hints)
+            (&self.rest.shared, &self.owned.shared)
         }
     }
 

@@ -65,7 +65,7 @@ impl Drop for Reaper {
             local.reaper.set(REAPED);
             // The values about to drop may run destructors that read vars: the view must
             // forget them first (rule 2 in `view.rs`), and they see an empty context.
-            crate::view::invalidate();
+            crate::view::invalidate_at_exit();
             let taken = local.slot.take_all();
             drop(taken);
         });
