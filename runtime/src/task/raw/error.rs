@@ -23,8 +23,8 @@ pub struct JoinError {
     repr: Repr,
 }
 
-/// Boxed in the rare panic case, so the error (stored inline in every task's output slot)
-/// is two words.
+/// Boxed in the rare panic case, so a [`Failure`] (stored inline in every task's output
+/// slot) is one word.
 enum Repr {
     Cancelled,
     Panic(Box<Panic>),
@@ -37,26 +37,45 @@ struct Panic {
     message: Option<String>,
 }
 
-impl JoinError {
-    pub(crate) fn cancelled(id: Id) -> JoinError {
-        JoinError {
-            id,
-            repr: Repr::Cancelled,
-        }
+/// A [`JoinError`] without its task id: what a finished task's stage stores. The id is
+/// the task's own (in its header) and is attached when the `JoinHandle` takes the output
+/// ([`Failure::with_id`]), so the output slot of every task is one word smaller: with a
+/// small output, that keeps a pending task's cell within malloc's 128-byte size class.
+pub(crate) struct Failure(Repr);
+
+impl Failure {
+    /// The task was cancelled.
+    pub(crate) fn cancelled() -> Failure {
+        Failure(Repr::Cancelled)
     }
 
-    pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+    /// The task (or its future's drop) panicked with `payload`.
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> Failure {
         let message = payload
             .downcast_ref::<&'static str>()
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned());
-        JoinError {
-            id,
-            repr: Repr::Panic(Box::new(Panic {
-                payload: Exclusive::new(payload),
-                message,
-            })),
-        }
+        Failure(Repr::Panic(Box::new(Panic {
+            payload: Exclusive::new(payload),
+            message,
+        })))
+    }
+
+    /// The error the `JoinHandle` of task `id` returns.
+    pub(crate) fn with_id(self, id: Id) -> JoinError {
+        JoinError { id, repr: self.0 }
+    }
+}
+
+impl JoinError {
+    #[cfg(test)]
+    fn cancelled(id: Id) -> JoinError {
+        Failure::cancelled().with_id(id)
+    }
+
+    #[cfg(test)]
+    fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        Failure::panic(payload).with_id(id)
     }
 
     /// True if the task was cancelled (aborted, or dropped at runtime shutdown).

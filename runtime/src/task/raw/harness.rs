@@ -16,6 +16,7 @@ use ctxrt_context::Context;
 
 use super::cell::{Cell, Header, Notified, RawTask, Stage, Vtable};
 use super::current;
+use super::error::Failure;
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
 use super::{JoinError, Schedule};
@@ -133,10 +134,7 @@ fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context
         Ok(Poll::Ready(output)) => output,
         Err(payload) => {
             // The guard already dropped the future.
-            set_stage(
-                cell,
-                Stage::Finished(Err(JoinError::panic(cell.header.id, payload))),
-            );
+            set_stage(cell, Stage::Finished(Err(Failure::panic(payload))));
             // `UnhandledPanic::ShutdownRuntime`; its drops' panics must not unwind here.
             caught(|| cell.scheduler.unhandled_panic());
             return Poll::Ready(());
@@ -150,15 +148,12 @@ fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context
 /// inside it). A panic in its drop becomes the result, and `output`, which it replaces, is
 /// dropped there too, its panics caught. Requires RUNNING (rule 1).
 #[inline(always)]
-fn drop_finished<F: Future, S>(
-    cell: &Cell<F, S>,
-    output: F::Output,
-) -> Result<F::Output, JoinError> {
+fn drop_finished<F: Future, S>(cell: &Cell<F, S>, output: F::Output) -> Result<F::Output, Failure> {
     match panic::catch_unwind(AssertUnwindSafe(|| set_stage(cell, Stage::Consumed))) {
         Ok(()) => Ok(output),
         Err(payload) => {
             discard(panic::catch_unwind(AssertUnwindSafe(move || drop(output))));
-            Err(JoinError::panic(cell.header.id, payload))
+            Err(Failure::panic(payload))
         }
     }
 }
@@ -178,10 +173,9 @@ impl<F: Future, S> Drop for DropFutureOnUnwind<'_, F, S> {
 /// Drops the future inside the task's context and stores the cancelled (or panicked)
 /// result. Requires RUNNING (rule 1).
 fn cancel_future<F: Future, S>(cell: &Cell<F, S>) {
-    let id = cell.header.id;
     let output = match drop_future(cell) {
-        Ok(()) => Err(JoinError::cancelled(id)),
-        Err(payload) => Err(JoinError::panic(id, payload)),
+        Ok(()) => Err(Failure::cancelled()),
+        Err(payload) => Err(Failure::panic(payload)),
     };
     set_stage(cell, Stage::Finished(output));
 }
@@ -335,7 +329,7 @@ unsafe fn try_read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut (), wake
     let dst = dst as *mut Poll<Result<F::Output, JoinError>>;
     // SAFETY: the caller passes a valid `Poll<Result<F::Output, JoinError>>` (contract of
     // RawTask::try_read_output); the old value is `Pending`, which owns nothing.
-    unsafe { *dst = Poll::Ready(output) };
+    unsafe { *dst = Poll::Ready(output.map_err(|failure| failure.with_id(cell.header.id))) };
 }
 
 /// True if the output is ready; otherwise stores `waker` to be woken on completion
