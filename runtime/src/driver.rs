@@ -17,9 +17,11 @@ use std::io;
 use std::task::Waker;
 use std::time::Duration;
 
-use crate::io::scheduled_io::IoSlab;
+use crate::io::scheduled_io::{IoSlab, ScheduledIo};
 use crate::io::Ready;
-use crate::sync::{Arc, BlockingMutex, BlockingMutexGuard, Ordering, StaticAtomicUsize};
+use crate::sync::{
+    Arc, AtomicUsize, BlockingMutex, BlockingMutexGuard, Ordering, StaticAtomicUsize,
+};
 use crate::time::source::TimeShared;
 
 /// The next [`DriverHandle::id`].
@@ -31,7 +33,41 @@ const EVENTS_CAPACITY: usize = 1024;
 /// The reactor side: the poll, its registry and the registrations' slab.
 pub(crate) struct IoShared {
     pub(crate) registry: mio::Registry,
-    pub(crate) slab: BlockingMutex<IoSlab>,
+    slab: BlockingMutex<IoSlab>,
+    /// How many resources the slab holds, readable without its lock: a busy worker's
+    /// fairness tick polls the reactor only if some source can have an event
+    /// ([`DriverHandle::poll_busy`]).
+    live: AtomicUsize,
+}
+
+impl IoShared {
+    /// A fresh resource and its token (see `IoSlab::insert`); `None` once shut down.
+    pub(crate) fn insert(&self) -> Option<(Arc<ScheduledIo>, usize)> {
+        let inserted = self.slab.lock().insert();
+        if inserted.is_some() {
+            // Release: pairs with the Acquire in `has_sources`. Counted before the caller
+            // registers the source with mio, so no event can exist while this reads 0.
+            self.live.fetch_add(1, Ordering::Release);
+        }
+        inserted
+    }
+
+    /// Frees `token`'s resource (see `IoSlab::release`); the source is no longer
+    /// registered with mio, or never was.
+    pub(crate) fn release(&self, token: usize) {
+        if self.slab.lock().release(token) {
+            // Release: as in `insert`.
+            self.live.fetch_sub(1, Ordering::Release);
+        }
+    }
+
+    /// Whether any source is registered (so a non-blocking poll can find an event).
+    fn has_sources(&self) -> bool {
+        // Acquire: pairs with the Release in `insert`. A stale 0 only delays an event
+        // to the next poll (a park, or a later tick), it never loses one: it stays in
+        // the epoll ready list until some `Poll::poll` takes it.
+        self.live.load(Ordering::Acquire) != 0
+    }
 }
 
 /// What the driver-holder owns while it holds the driver.
@@ -78,6 +114,7 @@ impl DriverHandle {
             Some(IoShared {
                 registry: poll.registry().try_clone()?,
                 slab: BlockingMutex::new(IoSlab::default()),
+                live: AtomicUsize::new(0),
             })
         } else {
             None
@@ -172,13 +209,15 @@ impl DriverHandle {
     }
 
     /// A busy worker's fairness tick: fire due timers, and poll I/O without blocking if
-    /// nobody is parked in the driver.
+    /// nobody is parked in the driver and some source is registered. (With none, the
+    /// poll could only find the mio waker's own event: a system call per tick for
+    /// nothing, which a runtime with no sockets would pay on every 61st task poll.)
     pub(crate) fn poll_busy(&self) {
         let mut wakers = Vec::new();
         if let Some(time) = &self.time {
             time.fire_due(&mut wakers);
         }
-        if self.io.is_some() {
+        if self.io.as_ref().is_some_and(IoShared::has_sources) {
             if let Some(mut state) = self.poll.try_lock() {
                 self.poll_once(&mut state, Some(Duration::ZERO));
                 wakers.append(&mut state.wakers);

@@ -34,14 +34,14 @@ impl Registration {
     ) -> io::Result<Registration> {
         let driver = driver::current(Part::Io, what);
         let io_shared = driver.io.as_ref().expect("checked by driver::current");
-        let Some((io, token)) = io_shared.slab.lock().insert() else {
+        let Some((io, token)) = io_shared.insert() else {
             return Err(shut_down_error());
         };
         if let Err(err) = io_shared
             .registry
             .register(source, mio::Token(token), interest.to_mio())
         {
-            io_shared.slab.lock().release(token);
+            io_shared.release(token);
             return Err(err);
         }
         Ok(Registration { driver, io, token })
@@ -147,7 +147,7 @@ impl Drop for Registration {
     fn drop(&mut self) {
         if let Some(io_shared) = &self.driver.io {
             // Invariant 2 in scheduled_io.rs: a late event for this token is now ignored.
-            io_shared.slab.lock().release(self.token);
+            io_shared.release(self.token);
         }
     }
 }

@@ -274,18 +274,20 @@ impl IoSlab {
         slot.io.as_ref()
     }
 
-    /// Frees `token`'s slot, bumping its generation (invariant 2).
-    pub(crate) fn release(&mut self, token: usize) {
+    /// Frees `token`'s slot, bumping its generation (invariant 2). Returns whether `token`
+    /// named a live resource (a stale or already-freed token frees nothing).
+    pub(crate) fn release(&mut self, token: usize) -> bool {
         let index = token & INDEX_MASK;
         let Some(slot) = self.slots.get_mut(index) else {
-            return;
+            return false;
         };
         if slot.generation != token >> INDEX_BITS || slot.io.is_none() {
-            return;
+            return false;
         }
         slot.io = None;
         slot.generation = (slot.generation + 1) % GENERATION_LIMIT;
         self.free.push(index);
+        true
     }
 
     /// Shutdown: every live resource is told, and later registrations are refused.
