@@ -460,6 +460,74 @@ impl LiveMap<'_> {
         Err(value)
     }
 
+    /// Puts `old` back as var `id`'s value by swapping it with the current one in place,
+    /// under the same conditions as [`rebind_in_place`](Self::rebind_in_place): afterwards
+    /// `old` holds the value that was bound (for the caller to drop after releasing the
+    /// slot). Returns `false`, changing nothing, if they do not hold.
+    #[inline(always)]
+    pub(crate) fn restore_in_place<T: Send + Sync + 'static>(
+        &mut self,
+        id: u64,
+        old: &mut T,
+        hints: &PositionHints,
+    ) -> bool {
+        if self.at_rest.map.is_none() {
+            if let Some(entry) = self.owned.overlay.get_mut(hints.get(id)) {
+                if entry.id == id {
+                    if let Some(current) = unique_mut::<T>(&mut entry.value) {
+                        mem::swap(current, old);
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Binds `value` to var `id`, which must be unbound, if the map is detached without a
+    /// base (invariant 3: then the overlay is the whole map): one insertion into the
+    /// overlay, in `spare`'s cell if it kept one of var `id` (`cell.rs`, invariant 5).
+    /// Returns `value` back, changing nothing, if the map keeps a base or the var is bound
+    /// after all (then [`rebind`](Self::rebind) does it in general).
+    #[inline]
+    pub(crate) fn bind_unbound_owned<T: Send + Sync + 'static>(
+        &mut self,
+        id: u64,
+        name: &'static str,
+        value: T,
+        hints: &PositionHints,
+        spare: &Spare,
+    ) -> Result<(), T> {
+        if self.at_rest.map.is_some() || self.owned.base.is_some() {
+            return Err(value);
+        }
+        let at = match search(&self.owned.overlay, id) {
+            Ok(_) => return Err(value),
+            Err(at) => at,
+        };
+        self.detached.set(true);
+        let value = spare.erase(id, value);
+        self.owned.overlay.insert(at, Entry { id, name, value });
+        hints.remember(id, at);
+        Ok(())
+    }
+
+    /// Unbinds var `id` if the map is detached without a base and the var is where `hints`
+    /// says in the overlay: returns its value cell, for the caller to drop or park after
+    /// releasing the slot; `None` (nothing changed) otherwise.
+    #[inline(always)]
+    pub(crate) fn unbind_owned(&mut self, id: u64, hints: &PositionHints) -> Option<ErasedValue> {
+        if self.at_rest.map.is_some() || self.owned.base.is_some() {
+            return None;
+        }
+        let at = hints.get(id);
+        if self.owned.overlay.get(at)?.id != id {
+            return None;
+        }
+        // Invariant 3: an emptied overlay keeps its capacity for the next binding.
+        Some(self.owned.overlay.remove(at).value)
+    }
+
     /// Binds `value` to var `id`, overwriting the old value in place when `in_place` and
     /// its `Arc` is unique (invariant 4), else displacing it whole; a new value cell is
     /// `spare`'s if it kept one of var `id` (`cell.rs`, invariant 5). Returns the old
@@ -576,6 +644,13 @@ impl PositionHints {
     #[inline(always)]
     fn get(&self, id: u64) -> usize {
         self.0[id as usize % HINTS].get() as usize
+    }
+
+    /// Remembers that var `id` sits at `at`.
+    #[inline(always)]
+    fn remember(&self, id: u64, at: usize) {
+        // A position past `u32::MAX` would be stored wrong, which costs only a search.
+        self.0[id as usize % HINTS].set(at as u32);
     }
 
     /// The value bound to var `id` in sorted `entries`, if any.

@@ -253,6 +253,21 @@ pub(crate) fn begin_change() -> Result<bool, ()> {
     })
 }
 
+/// [`begin_change`] for an inline fast path: if no hit is lent out (rule 5) and no `with`
+/// callback holds a lent value (rule 7), [`invalidate`]s and returns `true`; else changes
+/// nothing and returns `false` (then the caller takes the general path, which starts with
+/// [`begin_change`]).
+#[inline(always)]
+pub(crate) fn begin_plain_change() -> bool {
+    sync::with_view(|view| {
+        if view.readers.get() != 0 || view.lending.get() != 0 {
+            return false;
+        }
+        view.version.set(view.version.get() + 1);
+        true
+    })
+}
+
 /// Remembers that var `id` has `value` (`None`: unbound) in the current context.
 ///
 /// Call only while the current context's frame is borrowed shared, with `value` found in
