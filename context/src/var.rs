@@ -706,6 +706,8 @@ fn restore_slow<T: Send + Sync + 'static>(
         }
         Some(OldValue::Shared(old)) => {
             let displaced = map.insert(var_id, var.name, old, hints);
+            // Putting a base's own value back may leave nothing detached.
+            frame.note_idle(&slot.detached);
             drop(frame);
             displaced.value
         }
