@@ -38,7 +38,8 @@
 //! 7. **Lending.** `ContextVar::with` lends a hit's `&T` to a callback that may itself set
 //!    and reset vars and enter contexts, so rule 5 cannot hold it; [`lend`] counts it in
 //!    `lending` instead. While `lending` is non-zero, every change of the current
-//!    context's bindings (they all start with [`begin_change`], which reports it) keeps
+//!    context's bindings (they all start with [`begin_change`], which reports it, or with
+//!    [`begin_plain_change`], which leaves them to the general path then) keeps
 //!    every value alive and in place: it never overwrites a value in place (no
 //!    `cell::unique_mut`), and a value's `Arc` it displaces from the map is first cloned
 //!    (or moved) into the thread slot's deferred list ([`defer`] sets `deferred`), so
