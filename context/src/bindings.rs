@@ -477,6 +477,12 @@ impl LiveMap<'_> {
         Err(value)
     }
 
+    /// Whether the map is at rest (in its `Arc`; then nothing is detached: invariant 3).
+    #[inline(always)]
+    pub(crate) fn is_at_rest(&self) -> bool {
+        self.at_rest.map.is_some()
+    }
+
     /// Puts `old` back as var `id`'s value by swapping it with the current one in place,
     /// under the same conditions as [`rebind_in_place`](Self::rebind_in_place): afterwards
     /// `old` holds the value that was bound (for the caller to drop after releasing the

@@ -416,11 +416,18 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
         let var_id = self.id.get();
         // Rule 2 in `view.rs`: forget every remembered read before changing anything.
         let plain = !self.task_private && view::begin_plain_change();
-        let fast = match plain {
-            true => sync::with_registered_frame(move |slot| bind_fast(slot, var_id, value)),
-            false => Err(value),
+        if !plain {
+            return bind_general(self, var_id, value);
+        }
+        let value = match sync::with_registered_frame(move |slot| bind_fast(slot, var_id, value)) {
+            Ok(undo) => return undo,
+            Err((value, false)) => return bind_general(self, var_id, value),
+            Err((value, true)) => value,
         };
-        match fast {
+        // Maybe an unbound var: one insertion into the detached map (this may put the
+        // slot's first values in, so through the registering access).
+        let name = self.name;
+        match sync::with_frame(move |slot| bind_unbound_fast(slot, var_id, name, value)) {
             Ok(undo) => undo,
             Err(value) => bind_general(self, var_id, value),
         }
@@ -431,16 +438,33 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     /// with the value that was bound, for the caller to drop.
     #[inline(always)]
     fn restore(&self, context_id: u64, old: &mut Option<OldValue<T>>) -> Result<(), ResetError> {
-        if let Some(OldValue::Moved(moved)) = old {
-            if !self.task_private && view::begin_plain_change() {
-                let var_id = self.id.peek();
-                let restored = sync::with_registered_frame(move |slot| {
-                    restore_fast(slot, var_id, context_id, moved)
-                });
-                if restored {
-                    return Ok(());
+        match old {
+            Some(OldValue::Moved(moved)) => {
+                if !self.task_private && view::begin_plain_change() {
+                    let var_id = self.id.peek();
+                    let restored = sync::with_registered_frame(move |slot| {
+                        restore_fast(slot, var_id, context_id, moved)
+                    });
+                    if restored {
+                        return Ok(());
+                    }
                 }
             }
+            None => {
+                if !self.task_private && view::begin_plain_change() {
+                    let var_id = self.id.peek();
+                    let unbound = sync::with_registered_frame(move |slot| {
+                        unbind_fast(slot, var_id, context_id)
+                    });
+                    if let Some(cell) = unbound {
+                        // Kept for the next binding of this var if that is allowed
+                        // (`cell.rs`, invariant 5), else dropped; the slot is released.
+                        sync::with_registered_frame(|slot| slot.spare.park::<T>(var_id, cell));
+                        return Ok(());
+                    }
+                }
+            }
+            Some(OldValue::Shared(_)) => {}
         }
         restore_general(self, context_id, old)
     }
@@ -488,7 +512,8 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
 /// var after `view::begin_plain_change` (no read or `with` callback holds a lent value:
 /// rules 5 and 7 in `view.rs`): if the context has its id, rebinds var `var_id`'s value
 /// in place when only this context holds it (invariant 4 in `bindings.rs`). Else hands
-/// `value` back, having changed nothing, for [`bind_general`].
+/// `value` back, having changed nothing, with whether [`bind_unbound_fast`] may apply
+/// (the context has its id and the map is not at rest), for it or [`bind_general`].
 ///
 /// `slot` comes from a thread-local access that does not register the slot's reaper
 /// (`sync::with_registered_frame`): that is sound because this path changes only a value
@@ -499,21 +524,23 @@ fn bind_fast<T: Send + Sync + 'static>(
     slot: &ThreadSlot,
     var_id: u64,
     value: T,
-) -> Result<Undo<T>, T> {
+) -> Result<Undo<T>, (T, bool)> {
     let Ok(mut frame) = slot.frame.try_borrow_mut() else {
-        return Err(value);
+        return Err((value, false));
     };
     let context_id = frame.rest.id;
     if context_id == 0 {
-        return Err(value);
+        return Err((value, false));
     }
-    let old = frame
-        .map_mut(false, &slot.detached)
-        .rebind_in_place(var_id, value, &slot.hints)?;
-    Ok(Undo {
-        context_id,
-        old: Some(OldValue::Moved(old)),
-    })
+    let mut map = frame.map_mut(false, &slot.detached);
+    let at_rest = map.is_at_rest();
+    match map.rebind_in_place(var_id, value, &slot.hints) {
+        Ok(old) => Ok(Undo {
+            context_id,
+            old: Some(OldValue::Moved(old)),
+        }),
+        Err(value) => Err((value, !at_rest)),
+    }
 }
 
 /// [`ContextVar::restore`]'s inline common case, in one borrow of `slot`, mirroring
@@ -535,6 +562,53 @@ fn restore_fast<T: Send + Sync + 'static>(
         && frame
             .map_mut(false, &slot.detached)
             .restore_in_place(var_id, old, &slot.hints)
+}
+
+/// [`ContextVar::bind`]'s second inline case, after [`bind_fast`] found no value to
+/// rebind (same conditions on the caller): binds the unbound inheritable var `var_id` into
+/// a detached map without a base, one insertion (`LiveMap::bind_unbound_owned`). Else hands
+/// `value` back, having changed nothing, for [`bind_general`].
+#[inline(always)]
+fn bind_unbound_fast<T: Send + Sync + 'static>(
+    slot: &ThreadSlot,
+    var_id: u64,
+    name: &'static str,
+    value: T,
+) -> Result<Undo<T>, T> {
+    let Ok(mut frame) = slot.frame.try_borrow_mut() else {
+        return Err(value);
+    };
+    let context_id = frame.rest.id;
+    if context_id == 0 {
+        return Err(value);
+    }
+    frame.map_mut(false, &slot.detached).bind_unbound_owned(
+        var_id,
+        name,
+        value,
+        &slot.hints,
+        &slot.spare,
+    )?;
+    Ok(Undo {
+        context_id,
+        old: None,
+    })
+}
+
+/// [`ContextVar::restore`]'s inline unbinding, mirroring [`bind_unbound_fast`]: in the
+/// context the binding was made in, removes var `var_id` from a detached map without a
+/// base and returns its cell (for the caller to park or drop after the slot is
+/// released); `None`, having changed nothing, otherwise. The slot may come from the
+/// non-registering access: the var's value is already in the slot.
+#[inline(always)]
+fn unbind_fast(slot: &ThreadSlot, var_id: u64, context_id: u64) -> Option<ErasedValue> {
+    let mut frame = slot.frame.try_borrow_mut().ok()?;
+    if frame.rest.id != context_id {
+        return None;
+    }
+    frame
+        .map_mut(false, &slot.detached)
+        .unbind_owned(var_id, &slot.hints)
 }
 
 /// [`ContextVar::bind`] when [`bind_fast`] did not apply: [`bind_in`], through the
@@ -1055,6 +1129,16 @@ mod tests {
             assert_eq!(snapshot.get(&FAST), Some(2));
             FAST.reset(token).unwrap();
             drop(snapshot);
+            // A value with drop glue: bound unbound, rebound, unbound again (its cell is
+            // dropped, never parked).
+            static NAMED: ContextVar<String> = ContextVar::new("fast.named");
+            NAMED.scope("a".to_string(), || {
+                NAMED.scope("b".to_string(), || {
+                    assert_eq!(NAMED.get().as_deref(), Some("b"))
+                });
+                assert_eq!(NAMED.get().as_deref(), Some("a"));
+            });
+            assert!(!NAMED.is_set());
             // Guards dropped out of order restore what each replaced, as tokens do.
             let outer = FAST.scoped(7);
             let inner = FAST.scoped(8);
