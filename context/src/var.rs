@@ -9,9 +9,11 @@
 //! callback without a refcount (rule 7 in `view.rs`). `set` and `reset` invalidate the
 //! view before changing anything, and while a `with` callback runs they keep every value
 //! in place and alive (no in-place rebinding; displaced values go to the thread slot's
-//! deferred list). Their common case, rebinding an inheritable var's value only this
-//! context holds and putting the old one back (`bind_fast`, `restore_fast`), is inline at
-//! the call site; everything else goes out of line (`bind_general`, `restore_general`).
+//! deferred list). Their common cases, rebinding an inheritable var's value only this
+//! context holds and putting the old one back (`bind_fast`, `restore_fast`), and binding
+//! an unbound one into a detached map without a base and unbinding it
+//! (`bind_unbound_fast`, `unbind_fast`), are inline at the call site; everything else goes
+//! out of line (`bind_general`, `restore_general`).
 
 use std::cell::RefMut;
 use std::error::Error;
