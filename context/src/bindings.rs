@@ -198,6 +198,15 @@ impl Detached {
         self.overlay.is_empty() && self.base.is_none() && self.removed.is_empty()
     }
 
+    /// Whether this holds nothing (no entries, base or removed ids) and no buffer that a
+    /// settle would trim: then the slot's `detached` flag may be cleared without settling.
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.is_empty()
+            && self.overlay.capacity() <= KEPT_CAPACITY
+            && self.removed.capacity() <= KEPT_CAPACITY
+    }
+
     /// Folds the overlay into the base if nothing else holds the base any more and the
     /// overlay shadows or removes some of it (invariant 7): the base's entries are taken
     /// out of its `Arc` and become the whole map. Returns the values that stopped being
@@ -264,24 +273,32 @@ impl Detached {
     }
 
     /// Whether `value` is the very value the base binds to var `id` (removed or not).
+    ///
+    /// The base is found through `hints` (the position the var had in the map before it
+    /// became the base), and the overlay's own lookups in a change on a base never
+    /// overwrite that hint, so the set/reset cycle after a snapshot searches neither.
     #[inline]
-    fn is_base_value(&self, id: u64, value: &ErasedValue) -> bool {
+    fn is_base_value(&self, id: u64, value: &ErasedValue, hints: &PositionHints) -> bool {
         let Some(base) = &self.base else {
             return false;
         };
-        search(base, id).is_ok_and(|at| Arc::ptr_eq(&base[at].value, value))
+        hints
+            .find(base, id)
+            .is_ok_and(|at| Arc::ptr_eq(&base[at].value, value))
     }
 
     /// The binding var `id` has in the base, as the overlay is about to shadow it (it has
     /// no entry there yet): taken off `removed` if the overlay had unbound it (then
     /// `None`), else a handle of the base's value (invariant 6).
-    fn shadow(&mut self, id: u64) -> Option<ErasedValue> {
+    fn shadow(&mut self, id: u64, hints: &PositionHints) -> Option<ErasedValue> {
         let base = self.base.as_ref()?;
-        if let Ok(at) = self.removed.binary_search(&id) {
-            self.removed.remove(at);
-            return None;
+        if !self.removed.is_empty() {
+            if let Ok(at) = self.removed.binary_search(&id) {
+                self.removed.remove(at);
+                return None;
+            }
         }
-        search(base, id).ok().map(|at| base[at].value.clone())
+        hints.find(base, id).ok().map(|at| base[at].value.clone())
     }
 
     /// The whole map, merged into one sorted `Vec`: `overlay` entries taken from `overlay`
@@ -401,7 +418,7 @@ impl LiveMap<'_> {
         hints: &PositionHints,
     ) -> Displaced {
         let owned = self.detach();
-        if owned.is_base_value(id, &value) {
+        if owned.is_base_value(id, &value, hints) {
             // Restoring the base's own binding (a reset after a set or an unbinding on a
             // shared map): drop the overlay's entry or the removal rather than shadow the
             // base with its own value, so an undone change leaves nothing to merge.
@@ -411,8 +428,8 @@ impl LiveMap<'_> {
             if let Ok(at) = owned.removed.binary_search(&id) {
                 owned.removed.remove(at);
             }
-            let value = hints
-                .find(&owned.overlay, id)
+            // A plain search: the hint keeps the var's position in the base.
+            let value = search(&owned.overlay, id)
                 .ok()
                 .map(|at| owned.overlay.remove(at).value);
             if owned.overlay.is_empty() && owned.removed.is_empty() {
@@ -428,7 +445,7 @@ impl LiveMap<'_> {
         let value = match hints.find(&owned.overlay, id) {
             Ok(at) => Some(mem::replace(&mut owned.overlay[at].value, value)),
             Err(at) => {
-                let shadowed = owned.shadow(id);
+                let shadowed = owned.shadow(id, hints);
                 owned.overlay.insert(at, Entry { id, name, value });
                 shadowed
             }
@@ -460,6 +477,93 @@ impl LiveMap<'_> {
         Err(value)
     }
 
+    /// Whether the map is at rest (in its `Arc`; then nothing is detached: invariant 3).
+    #[inline(always)]
+    pub(crate) fn is_at_rest(&self) -> bool {
+        self.at_rest.map.is_some()
+    }
+
+    /// Puts `old` back as var `id`'s value by swapping it with the current one in place,
+    /// under the same conditions as [`rebind_in_place`](Self::rebind_in_place): afterwards
+    /// `old` holds the value that was bound (for the caller to drop after releasing the
+    /// slot). Returns `false`, changing nothing, if they do not hold.
+    #[inline(always)]
+    pub(crate) fn restore_in_place<T: Send + Sync + 'static>(
+        &mut self,
+        id: u64,
+        old: &mut T,
+        hints: &PositionHints,
+    ) -> bool {
+        if self.at_rest.map.is_none() {
+            if let Some(entry) = self.owned.overlay.get_mut(hints.get(id)) {
+                if entry.id == id {
+                    if let Some(current) = unique_mut::<T>(&mut entry.value) {
+                        mem::swap(current, old);
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Binds `value` to var `id`, which must be unbound, if the map is detached without a
+    /// base (invariant 3: then the overlay is the whole map): one insertion into the
+    /// overlay, in `spare`'s cell if it kept one of var `id` (`cell.rs`, invariant 5).
+    /// Returns `value` back, changing nothing, if the map keeps a base or the var is bound
+    /// after all (then [`rebind`](Self::rebind) does it in general).
+    #[inline]
+    pub(crate) fn bind_unbound_owned<T: Send + Sync + 'static>(
+        &mut self,
+        id: u64,
+        name: &'static str,
+        value: T,
+        hints: &PositionHints,
+        spare: &Spare,
+    ) -> Result<(), T> {
+        if self.at_rest.map.is_some() || self.owned.base.is_some() {
+            return Err(value);
+        }
+        let at = match search(&self.owned.overlay, id) {
+            Ok(_) => return Err(value),
+            Err(at) => at,
+        };
+        self.detached.set(true);
+        let value = spare.erase(id, value);
+        let entry = Entry { id, name, value };
+        // The var sorts last in the common case (a var bound and unbound around a call).
+        if at == self.owned.overlay.len() {
+            self.owned.overlay.push(entry);
+        } else {
+            self.owned.overlay.insert(at, entry);
+        }
+        hints.remember(id, at);
+        Ok(())
+    }
+
+    /// Unbinds var `id` if the map is detached without a base and the var is where `hints`
+    /// says in the overlay: returns its value cell, for the caller to drop or park after
+    /// releasing the slot; `None` (nothing changed) otherwise.
+    #[inline(always)]
+    pub(crate) fn unbind_owned(&mut self, id: u64, hints: &PositionHints) -> Option<ErasedValue> {
+        if self.at_rest.map.is_some() || self.owned.base.is_some() {
+            return None;
+        }
+        let overlay = &mut self.owned.overlay;
+        let at = hints.get(id);
+        if overlay.get(at)?.id != id {
+            return None;
+        }
+        // Invariant 3: an emptied overlay keeps its capacity for the next binding. The
+        // last entry (the common case, see `bind_unbound_owned`) is popped, not shifted.
+        let entry = if at + 1 == overlay.len() {
+            overlay.pop()?
+        } else {
+            overlay.remove(at)
+        };
+        Some(entry.value)
+    }
+
     /// Binds `value` to var `id`, overwriting the old value in place when `in_place` and
     /// its `Arc` is unique (invariant 4), else displacing it whole; a new value cell is
     /// `spare`'s if it kept one of var `id` (`cell.rs`, invariant 5). Returns the old
@@ -489,7 +593,7 @@ impl LiveMap<'_> {
                 })
             }
             Err(at) => {
-                let shadowed = owned.shadow(id);
+                let shadowed = owned.shadow(id, hints);
                 let value = spare.erase(id, value);
                 owned.overlay.insert(at, Entry { id, name, value });
                 shadowed.map(OldValue::Shared)
@@ -576,6 +680,13 @@ impl PositionHints {
     #[inline(always)]
     fn get(&self, id: u64) -> usize {
         self.0[id as usize % HINTS].get() as usize
+    }
+
+    /// Remembers that var `id` sits at `at`.
+    #[inline(always)]
+    fn remember(&self, id: u64, at: usize) {
+        // A position past `u32::MAX` would be stored wrong, which costs only a search.
+        self.0[id as usize % HINTS].set(at as u32);
     }
 
     /// The value bound to var `id` in sorted `entries`, if any.

@@ -101,8 +101,10 @@ pub(crate) struct ThreadSlot {
     /// The thread's current context (invariants 3 and 4).
     pub(crate) frame: RefCell<LiveFrame>,
     /// `false` only while the current context has nothing detached (`frame.owned` holds
-    /// no entries and no capacity), so entering and leaving contexts can skip settling
-    /// without borrowing `frame` for it. Set by every detach; cleared by settling.
+    /// no entries, no base, no removed ids and no buffer larger than `KEPT_CAPACITY`), so
+    /// entering and leaving contexts and taking snapshots can skip settling without
+    /// borrowing `frame` for it. Set by every detach; cleared by settling, and by a reset
+    /// that leaves both maps idle (re-attaching a base: [`LiveFrame::note_idle`]).
     pub(crate) detached: Cell<bool>,
     /// Where this thread last found each var in a binding map: a guess, checked on use.
     pub(crate) hints: PositionHints,
@@ -286,6 +288,16 @@ impl LiveFrame {
                 detached,
                 shadow_bit: view::SHADOW_SHARED,
             }
+        }
+    }
+
+    /// Clears the slot's `detached` flag if neither map holds anything detached (a reset
+    /// put a shared base back at rest), so that the next snapshot or switch skips
+    /// settling.
+    #[inline]
+    pub(crate) fn note_idle(&self, detached: &Cell<bool>) {
+        if self.owned.shared.is_idle() && self.owned.private.is_idle() {
+            detached.set(false);
         }
     }
 

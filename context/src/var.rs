@@ -9,7 +9,11 @@
 //! callback without a refcount (rule 7 in `view.rs`). `set` and `reset` invalidate the
 //! view before changing anything, and while a `with` callback runs they keep every value
 //! in place and alive (no in-place rebinding; displaced values go to the thread slot's
-//! deferred list).
+//! deferred list). Their common cases, rebinding an inheritable var's value only this
+//! context holds and putting the old one back (`bind_fast`, `restore_fast`), and binding
+//! an unbound one into a detached map without a base and unbinding it
+//! (`bind_unbound_fast`, `unbind_fast`), are inline at the call site; everything else goes
+//! out of line (`bind_general`, `restore_general`).
 
 use std::cell::RefMut;
 use std::error::Error;
@@ -402,20 +406,69 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     }
 
     /// Binds `value` in the current context; what it returns undoes that.
+    ///
+    /// The common case ([`bind_fast`]: rebinding an inheritable var's value that only this
+    /// context holds, while no read or `with` callback holds a lent value) is inline;
+    /// everything else is the out-of-line [`bind_general`]. The view and the slot are
+    /// reached through two thread-local accesses with a small closure each (a plain TLS
+    /// address computation when inlined), because one closure holding both does not
+    /// inline, and an out-of-line `LocalKey::with` costs more than the second access.
     #[inline(always)]
     fn bind(&self, value: T) -> Undo<T> {
         let var_id = self.id.get();
-        // The closure only calls out, so the thread-local access itself inlines here.
-        sync::with_frame(move |slot| bind_in(slot, self, var_id, value))
+        // Rule 2 in `view.rs`: forget every remembered read before changing anything.
+        let plain = !self.task_private && view::begin_plain_change();
+        if !plain {
+            return bind_general(self, var_id, value);
+        }
+        let value = match sync::with_registered_frame(move |slot| bind_fast(slot, var_id, value)) {
+            Ok(undo) => return undo,
+            Err((value, false)) => return bind_general(self, var_id, value),
+            Err((value, true)) => value,
+        };
+        // Maybe an unbound var: one insertion into the detached map (this may put the
+        // slot's first values in, so through the registering access).
+        let name = self.name;
+        match sync::with_frame(move |slot| bind_unbound_fast(slot, var_id, name, value)) {
+            Ok(undo) => undo,
+            Err(value) => bind_general(self, var_id, value),
+        }
     }
 
-    /// Restores the binding `old` (taken) recorded by a set in context object
-    /// `context_id`, if that is the current one.
+    /// Restores the binding `old` recorded by a set in context object `context_id`, if
+    /// that is the current one. `old` is taken, or (by the inline [`restore_fast`]) swapped
+    /// with the value that was bound, for the caller to drop.
     #[inline(always)]
     fn restore(&self, context_id: u64, old: &mut Option<OldValue<T>>) -> Result<(), ResetError> {
-        // The closure captures three words and only calls out, so that the thread-local
-        // access itself inlines here.
-        sync::with_frame(move |slot| restore_in(slot, self, context_id, old))
+        match old {
+            Some(OldValue::Moved(moved)) => {
+                if !self.task_private && view::begin_plain_change() {
+                    let var_id = self.id.peek();
+                    let restored = sync::with_registered_frame(move |slot| {
+                        restore_fast(slot, var_id, context_id, moved)
+                    });
+                    if restored {
+                        return Ok(());
+                    }
+                }
+            }
+            None => {
+                if !self.task_private && view::begin_plain_change() {
+                    let var_id = self.id.peek();
+                    let unbound = sync::with_registered_frame(move |slot| {
+                        unbind_fast(slot, var_id, context_id)
+                    });
+                    if let Some(cell) = unbound {
+                        // Kept for the next binding of this var if that is allowed
+                        // (`cell.rs`, invariant 5), else dropped; the slot is released.
+                        sync::with_registered_frame(|slot| slot.spare.park::<T>(var_id, cell));
+                        return Ok(());
+                    }
+                }
+            }
+            Some(OldValue::Shared(_)) => {}
+        }
+        restore_general(self, context_id, old)
     }
 
     /// Applies `read` to this var's value in the current context, if bound, and remembers
@@ -457,6 +510,128 @@ impl<T: Send + Sync + 'static> ContextVar<T> {
     }
 }
 
+/// [`ContextVar::bind`]'s inline common case, in one borrow of `slot`, for an inheritable
+/// var after `view::begin_plain_change` (no read or `with` callback holds a lent value:
+/// rules 5 and 7 in `view.rs`): if the context has its id, rebinds var `var_id`'s value
+/// in place when only this context holds it (invariant 4 in `bindings.rs`). Else hands
+/// `value` back, having changed nothing, with whether [`bind_unbound_fast`] may apply
+/// (the context has its id and the map is not at rest), for it or [`bind_general`].
+///
+/// `slot` comes from a thread-local access that does not register the slot's reaper
+/// (`sync::with_registered_frame`): that is sound because this path changes only a value
+/// already in the slot's detached overlay, which only a change through the registering
+/// access can have put there (and the reaper's emptying removes).
+#[inline(always)]
+fn bind_fast<T: Send + Sync + 'static>(
+    slot: &ThreadSlot,
+    var_id: u64,
+    value: T,
+) -> Result<Undo<T>, (T, bool)> {
+    let Ok(mut frame) = slot.frame.try_borrow_mut() else {
+        return Err((value, false));
+    };
+    let context_id = frame.rest.id;
+    if context_id == 0 {
+        return Err((value, false));
+    }
+    let mut map = frame.map_mut(false, &slot.detached);
+    let at_rest = map.is_at_rest();
+    match map.rebind_in_place(var_id, value, &slot.hints) {
+        Ok(old) => Ok(Undo {
+            context_id,
+            old: Some(OldValue::Moved(old)),
+        }),
+        Err(value) => Err((value, !at_rest)),
+    }
+}
+
+/// [`ContextVar::restore`]'s inline common case, in one borrow of `slot`, mirroring
+/// [`bind_fast`]: swapping `old`, a value moved out of var `var_id` by an in-place
+/// rebinding, back in place (then `old` holds the value that was bound, for the caller
+/// to drop after the slot is released). Only in the context the binding was made in.
+/// Returns `false`, having changed nothing, otherwise.
+#[inline(always)]
+fn restore_fast<T: Send + Sync + 'static>(
+    slot: &ThreadSlot,
+    var_id: u64,
+    context_id: u64,
+    old: &mut T,
+) -> bool {
+    let Ok(mut frame) = slot.frame.try_borrow_mut() else {
+        return false;
+    };
+    frame.rest.id == context_id
+        && frame
+            .map_mut(false, &slot.detached)
+            .restore_in_place(var_id, old, &slot.hints)
+}
+
+/// [`ContextVar::bind`]'s second inline case, after [`bind_fast`] found no value to
+/// rebind (same conditions on the caller): binds the unbound inheritable var `var_id` into
+/// a detached map without a base, one insertion (`LiveMap::bind_unbound_owned`). Else hands
+/// `value` back, having changed nothing, for [`bind_general`].
+#[inline(always)]
+fn bind_unbound_fast<T: Send + Sync + 'static>(
+    slot: &ThreadSlot,
+    var_id: u64,
+    name: &'static str,
+    value: T,
+) -> Result<Undo<T>, T> {
+    let Ok(mut frame) = slot.frame.try_borrow_mut() else {
+        return Err(value);
+    };
+    let context_id = frame.rest.id;
+    if context_id == 0 {
+        return Err(value);
+    }
+    frame.map_mut(false, &slot.detached).bind_unbound_owned(
+        var_id,
+        name,
+        value,
+        &slot.hints,
+        &slot.spare,
+    )?;
+    Ok(Undo {
+        context_id,
+        old: None,
+    })
+}
+
+/// [`ContextVar::restore`]'s inline unbinding, mirroring [`bind_unbound_fast`]: in the
+/// context the binding was made in, removes var `var_id` from a detached map without a
+/// base and returns its cell (for the caller to park or drop after the slot is
+/// released); `None`, having changed nothing, otherwise. The slot may come from the
+/// non-registering access: the var's value is already in the slot.
+#[inline(always)]
+fn unbind_fast(slot: &ThreadSlot, var_id: u64, context_id: u64) -> Option<ErasedValue> {
+    let mut frame = slot.frame.try_borrow_mut().ok()?;
+    if frame.rest.id != context_id {
+        return None;
+    }
+    frame
+        .map_mut(false, &slot.detached)
+        .unbind_owned(var_id, &slot.hints)
+}
+
+/// [`ContextVar::bind`] when [`bind_fast`] did not apply: [`bind_in`], through the
+/// thread-local access that registers the slot's reaper. Out of line, so that the fast
+/// path's thread-local closure stays small enough to inline.
+#[inline(never)]
+fn bind_general<T: Send + Sync + 'static>(var: &ContextVar<T>, var_id: u64, value: T) -> Undo<T> {
+    sync::with_frame(move |slot| bind_in(slot, var, var_id, value))
+}
+
+/// [`ContextVar::restore`] when [`restore_fast`] did not apply: [`restore_in`], through
+/// the thread-local access that registers the slot's reaper.
+#[inline(never)]
+fn restore_general<T: Send + Sync + 'static>(
+    var: &ContextVar<T>,
+    context_id: u64,
+    old: &mut Option<OldValue<T>>,
+) -> Result<(), ResetError> {
+    sync::with_frame(move |slot| restore_in(slot, var, context_id, old))
+}
+
 /// [`ContextVar::bind`] in `slot`, one borrow of it. The common case — rebinding a value
 /// only this context holds — is inline; everything else is [`bind_slow`].
 #[inline(never)]
@@ -472,10 +647,20 @@ fn bind_in<T: Send + Sync + 'static>(
         return bind_slow(frame, slot, var, var_id, value, lending);
     }
     let mut map = frame.map_mut(var.task_private, &slot.detached);
-    match map.rebind_in_place(var_id, value, &slot.hints) {
-        Ok(old) => Undo {
+    let value = match map.rebind_in_place(var_id, value, &slot.hints) {
+        Ok(old) => {
+            return Undo {
+                context_id,
+                old: Some(OldValue::Moved(old)),
+            }
+        }
+        Err(value) => value,
+    };
+    // Binding an unbound var into a detached map without a base: one insertion.
+    match map.bind_unbound_owned(var_id, var.name, value, &slot.hints, &slot.spare) {
+        Ok(()) => Undo {
             context_id,
-            old: Some(OldValue::Moved(old)),
+            old: None,
         },
         Err(value) => bind_slow(frame, slot, var, var_id, value, lending),
     }
@@ -552,6 +737,21 @@ fn restore_in<T: Send + Sync + 'static>(
                 ),
             }
         }
+        None => {
+            // Unbinding a var bound in a detached map without a base: one removal.
+            let unbound = frame
+                .map_mut(var.task_private, &slot.detached)
+                .unbind_owned(var_id, &slot.hints);
+            match unbound {
+                Some(cell) => {
+                    drop(frame);
+                    // Kept for the next binding of this var if that is allowed (`cell.rs`,
+                    // invariant 5), else dropped.
+                    slot.spare.park::<T>(var_id, cell);
+                }
+                None => restore_slow(frame, slot, var, var_id, None, lending),
+            }
+        }
         old => restore_slow(frame, slot, var, var_id, old, lending),
     }
     Ok(())
@@ -584,6 +784,8 @@ fn restore_slow<T: Send + Sync + 'static>(
         }
         Some(OldValue::Shared(old)) => {
             let displaced = map.insert(var_id, var.name, old, hints);
+            // Putting a base's own value back may leave nothing detached.
+            frame.note_idle(&slot.detached);
             drop(frame);
             displaced.value
         }
@@ -902,6 +1104,50 @@ mod tests {
             // Without a lend, a scoped set rebinds in place again: nothing is deferred.
             OUTER.scope(Counted(3), || ());
             assert_eq!(DROPS.load(Ordering::Relaxed), 3);
+        });
+    }
+
+    #[test]
+    fn the_fast_paths_and_the_general_path_agree() {
+        static FAST: ContextVar<u64> = ContextVar::new("fast");
+        static PRIVATE: ContextVar<u64> = ContextVar::new("fast.private").task_private();
+        Context::new().run(|| {
+            // Unbound: bound into the detached map, unbound again.
+            FAST.scope(1, || assert_eq!(FAST.get(), Some(1)));
+            assert!(!FAST.is_set());
+            FAST.set(2);
+            PRIVATE.set(20);
+            // Bound and unique: rebound in place, nested, then restored in order.
+            FAST.scope(3, || {
+                FAST.scope(4, || assert_eq!(FAST.get(), Some(4)));
+                assert_eq!(FAST.get(), Some(3));
+                PRIVATE.scope(21, || assert_eq!(PRIVATE.get(), Some(21)));
+            });
+            assert_eq!((FAST.get(), PRIVATE.get()), (Some(2), Some(20)));
+            // A snapshot shares the map: the general path, and the snapshot keeps 2.
+            let snapshot = Context::current();
+            FAST.scope(5, || assert_eq!(FAST.get(), Some(5)));
+            let token = FAST.set(6);
+            assert_eq!(snapshot.get(&FAST), Some(2));
+            FAST.reset(token).unwrap();
+            drop(snapshot);
+            // A value with drop glue: bound unbound, rebound, unbound again (its cell is
+            // dropped, never parked).
+            static NAMED: ContextVar<String> = ContextVar::new("fast.named");
+            NAMED.scope("a".to_string(), || {
+                NAMED.scope("b".to_string(), || {
+                    assert_eq!(NAMED.get().as_deref(), Some("b"))
+                });
+                assert_eq!(NAMED.get().as_deref(), Some("a"));
+            });
+            assert!(!NAMED.is_set());
+            // Guards dropped out of order restore what each replaced, as tokens do.
+            let outer = FAST.scoped(7);
+            let inner = FAST.scoped(8);
+            drop(outer);
+            assert_eq!(FAST.get(), Some(2));
+            drop(inner);
+            assert_eq!(FAST.get(), Some(7));
         });
     }
 

@@ -38,7 +38,8 @@
 //! 7. **Lending.** `ContextVar::with` lends a hit's `&T` to a callback that may itself set
 //!    and reset vars and enter contexts, so rule 5 cannot hold it; [`lend`] counts it in
 //!    `lending` instead. While `lending` is non-zero, every change of the current
-//!    context's bindings (they all start with [`begin_change`], which reports it) keeps
+//!    context's bindings (they all start with [`begin_change`], which reports it, or with
+//!    [`begin_plain_change`], which leaves them to the general path then) keeps
 //!    every value alive and in place: it never overwrites a value in place (no
 //!    `cell::unique_mut`), and a value's `Arc` it displaces from the map is first cloned
 //!    (or moved) into the thread slot's deferred list ([`defer`] sets `deferred`), so
@@ -250,6 +251,21 @@ pub(crate) fn begin_change() -> Result<bool, ()> {
         }
         view.version.set(view.version.get() + 1);
         Ok(view.lending.get() != 0)
+    })
+}
+
+/// [`begin_change`] for an inline fast path: if no hit is lent out (rule 5) and no `with`
+/// callback holds a lent value (rule 7), [`invalidate`]s and returns `true`; else changes
+/// nothing and returns `false` (then the caller takes the general path, which starts with
+/// [`begin_change`]).
+#[inline(always)]
+pub(crate) fn begin_plain_change() -> bool {
+    sync::with_view(|view| {
+        if view.readers.get() != 0 || view.lending.get() != 0 {
+            return false;
+        }
+        view.version.set(view.version.get() + 1);
+        true
     })
 }
 

@@ -43,6 +43,12 @@ pub(crate) fn with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
     CURRENT.with(f)
 }
 
+/// [`with_frame`] for a change of values already in the slot (the std twin skips a check
+/// here).
+pub(crate) fn with_registered_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
+    CURRENT.with(f)
+}
+
 /// [`with_frame`] for swapping a context in or out (the std twin skips a check here).
 pub(crate) fn with_frame_for_switch<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
     CURRENT.with(f)

@@ -13,8 +13,10 @@
 //! - `with_frame(f)` / `try_with_frame(f)` / `with_frame_for_switch(f)`: the per-thread
 //!   [`ThreadSlot`](crate::context::ThreadSlot) holding the current context, to change it,
 //!   to read it (`None` once the thread's context was dropped at exit), or to swap a
-//!   context in or out. Under loom it is loom's `thread_local!`, because std's is shared by
-//!   every loom thread.
+//!   context in or out. `with_registered_frame(f)` is the first without the std twin's
+//!   reaper check, for the inline fast paths that change only values already in the
+//!   slot. Under loom it is loom's `thread_local!`, because std's is shared by every loom
+//!   thread.
 //! - `with_view(f)` / `try_with_view(f)`: the per-thread
 //!   [`ReadView`](crate::view::ReadView), the read cache over the current context. With
 //!   std the view and the slot share one `const` thread-local without destructor (a plain
