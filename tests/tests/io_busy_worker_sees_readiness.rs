@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ctxrt::net::UnixStream;
-use ctxrt::runtime::Builder;
 use ctxrt_tests::on_both_flavors;
 
 on_both_flavors!(flag: a_busy_worker_sees_a_socket_become_readable);
@@ -22,14 +21,13 @@ on_both_flavors!(flag: a_busy_worker_sees_a_socket_become_readable);
 const MAX_SPINS: u64 = 20_000_000;
 
 fn a_busy_worker_sees_a_socket_become_readable(current_thread: bool) {
-    let mut builder = if current_thread {
-        Builder::new_current_thread()
-    } else {
-        let mut builder = Builder::new_multi_thread();
-        builder.worker_threads(1);
-        builder
-    };
-    let rt = builder.enable_all().build().unwrap();
+    // One worker (ignored on `current_thread`): a second one would go idle and park in
+    // the driver, and see the readiness there.
+    let rt = ctxrt_tests::builder(current_thread)
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let (ours, theirs) = StdUnixStream::pair().unwrap();
     ours.set_nonblocking(true).unwrap();
     let got = rt.block_on(async move {
