@@ -3,7 +3,7 @@
 //! on ([`multi_thread`], [`current_thread`], [`builder`]) and [`on_both_flavors!`], which
 //! runs a test function on each; bounded waiting ([`within`], [`wait_until`],
 //! [`wait_until_blocking`]); small probes ([`DropCounter`], [`panic_message`], the log
-//! buffer [`Captured`], [`runtime_logging_to`]); and [`http`], the suite both HTTP example servers are run through.
+//! buffer [`Captured`], [`runtime_logging_to`], [`event_message_and_scope`]); and [`http`], the suite both HTTP example servers are run through.
 //!
 //! # Examples
 //!
@@ -254,6 +254,59 @@ pub fn runtime_logging_to(current_thread: bool, dispatch: tracing::Dispatch) -> 
         })
         .build()
         .expect("runtime")
+}
+
+/// The message of `event` and the names of the spans around it, from the root: what a
+/// capturing `tracing_subscriber` layer records in its `on_event`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+///
+/// #[derive(Clone, Default)]
+/// struct Capture(Arc<Mutex<Vec<(String, Vec<String>)>>>);
+///
+/// impl<S> Layer<S> for Capture
+/// where
+///     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+/// {
+///     fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+///         let seen = ctxrt_tests::event_message_and_scope(event, &ctx);
+///         self.0.lock().unwrap().push(seen);
+///     }
+/// }
+///
+/// let capture = Capture::default();
+/// let subscriber = tracing_subscriber::registry().with(capture.clone());
+/// tracing::subscriber::with_default(subscriber, || {
+///     tracing::info_span!("outer").in_scope(|| tracing::info!("hi"));
+/// });
+/// assert_eq!(capture.0.lock().unwrap()[0], ("hi".to_string(), vec!["outer".to_string()]));
+/// ```
+pub fn event_message_and_scope<S>(
+    event: &tracing::Event<'_>,
+    ctx: &tracing_subscriber::layer::Context<'_, S>,
+) -> (String, Vec<String>)
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    struct Message(String);
+    impl tracing::field::Visit for Message {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                self.0 = format!("{value:?}");
+            }
+        }
+    }
+    let scope = ctx
+        .event_scope(event)
+        .map(|scope| scope.from_root().map(|s| s.name().to_string()).collect())
+        .unwrap_or_default();
+    let mut message = Message(String::new());
+    event.record(&mut message);
+    (message.0, scope)
 }
 
 /// Declares, for each named `fn(Runtime)`, a `#[test]` in module `multi_thread` and one in

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use ctxrt::runtime::Runtime;
-use tracing::field::{Field, Visit};
 use tracing::{info, info_span, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
@@ -24,16 +23,6 @@ struct Seen {
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Seen>>);
-
-struct Message(String);
-
-impl Visit for Message {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
-        }
-    }
-}
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     fn on_new_span(
@@ -52,18 +41,9 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     }
 
     fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
-        let scope = ctx
-            .event_scope(event)
-            .map(|scope| scope.from_root().map(|s| s.name().to_string()).collect())
-            .unwrap_or_default();
-        let mut message = Message(String::new());
-        event.record(&mut message);
+        let (message, scope) = ctxrt_tests::event_message_and_scope(event, &ctx);
         let thread = std::thread::current().name().unwrap_or("?").to_string();
-        self.0
-            .lock()
-            .unwrap()
-            .events
-            .push((message.0, scope, thread));
+        self.0.lock().unwrap().events.push((message, scope, thread));
     }
 }
 

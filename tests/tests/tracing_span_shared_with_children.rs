@@ -24,21 +24,8 @@ struct Capture(Arc<Mutex<Vec<Event>>>);
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
-        struct Message(String);
-        impl tracing::field::Visit for Message {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" {
-                    self.0 = format!("{value:?}");
-                }
-            }
-        }
-        let scope = ctx
-            .event_scope(event)
-            .map(|scope| scope.from_root().map(|s| s.name().to_string()).collect())
-            .unwrap_or_default();
-        let mut message = Message(String::new());
-        event.record(&mut message);
-        self.0.lock().unwrap().push((message.0, scope));
+        let seen = ctxrt_tests::event_message_and_scope(event, &ctx);
+        self.0.lock().unwrap().push(seen);
     }
 }
 
