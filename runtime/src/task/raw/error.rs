@@ -68,16 +68,6 @@ impl Failure {
 }
 
 impl JoinError {
-    #[cfg(test)]
-    fn cancelled(id: Id) -> JoinError {
-        Failure::cancelled().with_id(id)
-    }
-
-    #[cfg(test)]
-    fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        Failure::panic(payload).with_id(id)
-    }
-
     /// True if the task was cancelled (aborted, or dropped at runtime shutdown).
     ///
     /// # Examples
@@ -210,31 +200,31 @@ mod tests {
 
     #[test]
     fn display_names_the_task_and_the_failure() {
-        let err = JoinError::panic(Id(7), Box::new("bad input"));
+        let err = Failure::panic(Box::new("bad input")).with_id(Id(7));
         assert_eq!(
             err.to_string(),
             r#"task 7 panicked with message "bad input""#
         );
         assert_eq!(
-            JoinError::cancelled(Id(3)).to_string(),
+            Failure::cancelled().with_id(Id(3)).to_string(),
             "task 3 was cancelled"
         );
-        let opaque = JoinError::panic(Id(1), Box::new(5u32));
+        let opaque = Failure::panic(Box::new(5u32)).with_id(Id(1));
         assert_eq!(opaque.to_string(), "task 1 panicked");
     }
 
     #[test]
     fn debug_shows_the_id_as_tokio_does() {
         assert_eq!(
-            format!("{:?}", JoinError::cancelled(Id(7))),
+            format!("{:?}", Failure::cancelled().with_id(Id(7))),
             "JoinError::Cancelled(Id(7))"
         );
         assert_eq!(
-            format!("{:?}", JoinError::panic(Id(7), Box::new("boom"))),
+            format!("{:?}", Failure::panic(Box::new("boom")).with_id(Id(7))),
             r#"JoinError::Panic(Id(7), "boom", ...)"#
         );
         assert_eq!(
-            format!("{:?}", JoinError::panic(Id(8), Box::new(5u32))),
+            format!("{:?}", Failure::panic(Box::new(5u32)).with_id(Id(8))),
             "JoinError::Panic(Id(8), ...)"
         );
     }
