@@ -59,17 +59,25 @@ pub(crate) const INHERITS: bool = true;
 /// (and the spawn is not inside [`without_otel_inheritance`]).
 #[inline]
 pub(crate) fn capture(context: Context) -> Context {
-    match OtelContext::map_current(inheritable) {
-        None => context,
-        Some(otel) => bind(context, otel),
+    // The question returns a `bool`, not the `Option<OtelContext>` to bind: a 40-byte
+    // option written through memory and read back on every spawn cost more than asking
+    // OTel's thread-local twice on the rare spawn that has something to carry.
+    if OtelContext::map_current(inheritable) {
+        bind_current(context)
+    } else {
+        context
     }
 }
 
-/// `context` with `otel` bound; out of line, so the spawn path that binds nothing stays
-/// small enough to inline.
+/// `context` with the current OTel context bound; out of line, so the spawn path that
+/// binds nothing stays small enough to inline.
 #[inline(never)]
-fn bind(context: Context, otel: OtelContext) -> Context {
-    context.with_value(&TASK_OTEL, otel)
+fn bind_current(context: Context) -> Context {
+    // Reads a ctxrt var only, never OTel's thread-local (which `map_current` borrows).
+    if opted_out() {
+        return context;
+    }
+    context.with_value(&TASK_OTEL, OtelContext::current())
 }
 
 /// Whether `context` may carry an OTel context for its task to attach (the task's `TRACE`
@@ -80,25 +88,10 @@ pub(crate) fn carried(context: &Context) -> bool {
     context.has_task_private()
 }
 
-/// A copy of `otel` if it holds something a child must see (see the module docs) and
-/// spawns are not inside [`without_otel_inheritance`].
+/// Whether `otel` holds something a child must see (see the module docs).
 #[inline]
-fn inheritable(otel: &OtelContext) -> Option<OtelContext> {
-    if otel.has_active_span() || otel.is_telemetry_suppressed() || !otel.baggage().is_empty() {
-        inheritable_unless_opted_out(otel)
-    } else {
-        None
-    }
-}
-
-#[inline(never)]
-fn inheritable_unless_opted_out(otel: &OtelContext) -> Option<OtelContext> {
-    // Reads a ctxrt var only, never OTel's thread-local (which `map_current` borrows).
-    if opted_out() {
-        None
-    } else {
-        Some(otel.clone())
-    }
+fn inheritable(otel: &OtelContext) -> bool {
+    otel.has_active_span() || otel.is_telemetry_suppressed() || !otel.baggage().is_empty()
 }
 
 /// Runs `f` on `context` and, if the task captured an OTel context, with it attached.
