@@ -232,6 +232,22 @@ fn in_context_with_id_set<F: Future, S, R>(cell: &Cell<F, S>, f: impl FnOnce() -
     })
 }
 
+/// Whether dropping the stage runs no code: it holds a successful output of a type
+/// without drop glue, or nothing. Requires RUNNING, or the completing poller's exclusive
+/// access (rules 1 and 3).
+#[inline]
+fn output_drop_is_trivial<F: Future, S>(cell: &Cell<F, S>) -> bool {
+    cell.stage.with(|stage| {
+        // SAFETY: the caller has exclusive access to the stage (rules 1 and 3); this only
+        // reads it.
+        match unsafe { &*stage } {
+            Stage::Finished(Ok(_)) => !mem::needs_drop::<F::Output>(),
+            Stage::Consumed => true,
+            Stage::Running(_) | Stage::Finished(Err(_)) => false,
+        }
+    })
+}
+
 fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) {
     cell.stage.with_mut(|slot| {
         // SAFETY: the callers hold RUNNING, or are the JoinHandle of a complete task
@@ -251,8 +267,13 @@ fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
         // Detached (JOIN_INTEREST never comes back): nobody will read the output, so it is
         // dropped here (rule 3), inside the task's context like the future, so its drop
         // sees the task's bindings and its sets land in the task's context, not on this
-        // thread.
-        discard(in_context_caught(cell, || set_stage(cell, Stage::Consumed)));
+        // thread. An output whose drop runs no code (`()`, any `Copy` value: most
+        // detached tasks) is dropped without entering the context: nothing could see it.
+        if output_drop_is_trivial(cell) {
+            set_stage(cell, Stage::Consumed);
+        } else {
+            discard(in_context_caught(cell, || set_stage(cell, Stage::Consumed)));
+        }
     }
     // The context is taken out while still RUNNING (rule 1) but released only after
     // COMPLETE is published: a JoinHandle dropped between the check above and that
