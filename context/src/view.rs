@@ -22,9 +22,9 @@
 //!    context's binding map holds for that var. That `Arc` is only dropped, replaced or
 //!    written through a change covered by rule 2, so while the stamp is current the value
 //!    is alive and unchanged. A value is never moved: maps move `Arc`s, not values. (A
-//!    settle or an absorb in `bindings.rs` that merges a base away drops only values the
-//!    overlay had shadowed or removed, which stopped being current through a change
-//!    covered by rule 2; the current values keep their `Arc`s.)
+//!    settle or an absorb in `bindings/overlay.rs` that merges a base away drops only
+//!    values the overlay had shadowed or removed, which stopped being current through a
+//!    change covered by rule 2; the current values keep their `Arc`s.)
 //! 4. **Type.** A slot is filled only by `ContextVar<T>` code for its own id, with a `&T`
 //!    obtained through a checked downcast. Var ids are unique in the process, never
 //!    reused and belong to exactly one `ContextVar<T>`, so a slot keyed by a var's id

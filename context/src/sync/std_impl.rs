@@ -99,10 +99,10 @@ pub(crate) fn with_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
 }
 
 /// [`with_frame`] without the reaper check, for the inline fast paths of a set and its
-/// reset (`var.rs`), which change only values already in the slot's detached overlay:
-/// only a change made through [`with_frame`] (which registered the reaper) can have put
-/// them there, and the reaper's emptying takes them out. Anything else must go through
-/// [`with_frame`].
+/// reset (`var/change.rs`), which change only values already in the slot's detached
+/// overlay: only a change made through [`with_frame`] (which registered the reaper) can
+/// have put them there, and the reaper's emptying takes them out. Anything else must go
+/// through [`with_frame`].
 #[inline(always)]
 pub(crate) fn with_registered_frame<R>(f: impl FnOnce(&ThreadSlot) -> R) -> R {
     LOCAL.with(|local| f(&local.slot))
