@@ -8,11 +8,11 @@
 //! How (the same shape as span inheritance, span/inherit.rs): at the spawn (`RawTask::new`,
 //! on the spawning thread) [`capture`] puts the current OTel context into the new task's
 //! context as a hidden `task_private` binding ([`TASK_OTEL`]; each spawn captures afresh,
-//! from the spawner's current OTel context), and [`carried`] sets the task's `TRACE` bit
-//! (`task/raw/state.rs`) if it did. The poll path (`harness.rs`, `in_context`) calls
-//! [`run_in`] only for a task with that bit, which checks the task's own context for the
-//! binding without touching a thread-local: a task that carries no OTel context (nor a
-//! span) pays one test of its state word per poll, and its spawn one look at OTel's
+//! from the spawner's current OTel context), and [`carried`] gives the task the traced
+//! vtable (`task/raw/cell.rs`) if it did. Only a traced task's polls (`harness.rs`,
+//! `in_context`) call [`run_in`], which checks the task's own context for the binding
+//! without touching a thread-local: a task that carries no OTel context (nor a span) runs
+//! the same poll code as without the feature, and its spawn pays one look at OTel's
 //! thread-local context. A spawn inside [`without_otel_inheritance`] captures nothing.
 //!
 //! What counts as "an OTel context to carry": one with an active (or remote) span,
@@ -52,7 +52,8 @@ fn opted_out() -> bool {
     OPT_OUT_USED.load(Ordering::Relaxed) != 0 && NO_OTEL_INHERITANCE.is_set()
 }
 
-/// OTel inheritance is compiled in: the poll path looks at the task's `TRACE` bit.
+/// OTel inheritance is compiled in: a spawn picks the traced vtable for a context that
+/// [`carried`] says may hold an OTel context.
 pub(crate) const INHERITS: bool = true;
 
 /// `context`, with the spawner's current OTel context bound in it if it carries anything
@@ -80,8 +81,8 @@ fn bind_current(context: Context) -> Context {
     context.with_value(&TASK_OTEL, OtelContext::current())
 }
 
-/// Whether `context` may carry an OTel context for its task to attach (the task's `TRACE`
-/// bit): whether it has any `task_private` binding, one test. [`run_in`] looks for the
+/// Whether `context` may carry an OTel context for its task to attach (the task gets the
+/// traced vtable): whether it has any `task_private` binding, one test. [`run_in`] looks for the
 /// OTel context itself.
 #[inline]
 pub(crate) fn carried(context: &Context) -> bool {

@@ -9,7 +9,7 @@ pub(crate) fn capture(context: Context) -> Context {
     context
 }
 
-/// No OTel inheritance: the poll path need not look at the task's `TRACE` bit for it.
+/// No OTel inheritance: no task needs the traced vtable for it.
 pub(crate) const INHERITS: bool = false;
 
 /// No OTel context is ever carried.

@@ -7,13 +7,13 @@
 //! How: at the spawn (`RawTask::new`, on the spawning thread) [`capture`] puts
 //! `Span::current()` into the new task's context as a hidden `task_private` binding
 //! ([`TASK_SPAN`], never inherited by accident: each spawn captures afresh), and
-//! [`carried`] sets the task's `TRACE` bit (`task/raw/state.rs`) if it did. A child
+//! [`carried`] gives the task the traced vtable (`task/raw/cell.rs`) if it did. A child
 //! spawned from a task whose inherited span is still the current one shares that task's
 //! binding instead (`Context::share_task_private`: one refcount, no allocation, no new
-//! span handle), which is what a fresh capture would bind. The poll path
-//! (`harness.rs`, `in_context`) calls [`run_in`] only for a task with that bit, which
-//! checks the task's own context for the binding without touching a thread-local: a task
-//! that carries no span (nor an OTel context) pays one test of its state word per poll.
+//! span handle), which is what a fresh capture would bind. Only a traced task's polls
+//! (`harness.rs`, `in_context`) call [`run_in`], which checks the task's own context for
+//! the binding without touching a thread-local: a task that carries no span (nor an OTel
+//! context) runs the same poll code as without the feature.
 //! A spawn inside [`without_span_inheritance`] captures nothing.
 //!
 //! The captured span shows in the task's context as a binding named `ctxrt.span` (not
@@ -100,10 +100,12 @@ fn is_current(span: &Span) -> bool {
     .unwrap_or(false)
 }
 
-/// Span inheritance is compiled in: the poll path looks at the task's `TRACE` bit.
+/// Span inheritance is compiled in: a spawn picks the traced vtable for a context that
+/// [`carried`] says may hold a span.
 pub(crate) const INHERITS: bool = true;
 
-/// Whether `context` may carry a span for its task to run in (the task's `TRACE` bit):
+/// Whether `context` may carry a span for its task to run in (the task gets the traced
+/// vtable):
 /// whether it has any `task_private` binding, one test. [`run_in`] looks for the span
 /// itself, so a context carrying other hidden bindings only costs that lookup per poll.
 #[inline]

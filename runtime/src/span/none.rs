@@ -9,7 +9,7 @@ pub(crate) fn capture(context: Context) -> Context {
     context
 }
 
-/// No span inheritance: the poll path need not look at the task's `TRACE` bit for it.
+/// No span inheritance: no task needs the traced vtable for it.
 pub(crate) const INHERITS: bool = false;
 
 /// No span is ever carried.

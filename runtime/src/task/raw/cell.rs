@@ -155,14 +155,23 @@ impl RawTask {
         S: Schedule,
     {
         // With `tracing`, the spawner's current span (span/inherit.rs); with
-        // `opentelemetry`, its current OTel context (otel/attach.rs). `TRACE` records
-        // whether the context carries either, so polls of a task without skip both.
+        // `opentelemetry`, its current OTel context (otel/attach.rs). A context that may
+        // carry either gets the traced vtable, whose polls look for them; the other
+        // tasks' polls are the same code as without the features.
         let context = crate::otel::capture(crate::span::capture(context));
-        let trace = crate::span::carried(&context) || crate::otel::carried(&context);
+        // Without either feature `INHERITS` is false and the traced vtable is never
+        // instantiated (the branch is on constants).
+        let vtable = if (crate::span::INHERITS || crate::otel::INHERITS)
+            && (crate::span::carried(&context) || crate::otel::carried(&context))
+        {
+            harness::vtable::<F, S, true>()
+        } else {
+            harness::vtable::<F, S, false>()
+        };
         Cell {
             header: Header {
-                state: State::new_traced(refs, trace),
-                vtable: harness::vtable::<F, S>(),
+                state: State::new(refs),
+                vtable,
                 id,
                 name,
                 links: UnsafeCell::new(Links::default()),

@@ -21,17 +21,20 @@ use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
 use super::{JoinError, Schedule};
 
-/// The vtable for futures of type `F` run by a scheduler of type `S`.
-pub(crate) fn vtable<F, S>() -> &'static Vtable
+/// The vtable for futures of type `F` run by a scheduler of type `S`; `TRACED` for a task
+/// whose context may carry an inherited span or OTel context (set at spawn,
+/// `RawTask::cell`). An untraced task's functions are the same code as without the
+/// `tracing`/`opentelemetry` features: they never look for either.
+pub(crate) fn vtable<F, S, const TRACED: bool>() -> &'static Vtable
 where
     F: Future + 'static,
     F::Output: 'static,
     S: Schedule,
 {
     &Vtable {
-        run: run::<F, S>,
+        run: run::<F, S, TRACED>,
         schedule: schedule::<F, S>,
-        shutdown: shutdown::<F, S>,
+        shutdown: shutdown::<F, S, TRACED>,
         try_read_output: try_read_output::<F, S>,
         drop_join_handle: drop_join_handle::<F, S>,
         dealloc: dealloc::<F, S>,
@@ -59,15 +62,15 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         .schedule(Notified::from_raw(RawTask::from_header(ptr)));
 }
 
-unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn run<F: Future, S: Schedule, const TRACED: bool>(ptr: NonNull<Header>) {
     // SAFETY: called through this task's vtable with the Notified's reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     let raw = RawTask::from_header(ptr);
     match cell.header.state.transition_to_running() {
         TransitionToRunning::Success => {}
         TransitionToRunning::Cancelled => {
-            cancel_future(cell);
-            return complete(cell, raw);
+            cancel_future::<F, S, TRACED>(cell);
+            return complete::<F, S, TRACED>(cell, raw);
         }
         TransitionToRunning::Failed => return,
         // SAFETY: the transition dropped the last reference.
@@ -79,10 +82,11 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // The task is marked polled, its id current and its budget fresh in one bracket;
     // poll_future catches panics, so `polling` always restores them.
     let task = raw.header_ptr().as_ptr() as *const ();
-    let (polled, self_woken) =
-        current::polling(task, cell.header.id, || poll_future(cell, &mut cx));
+    let (polled, self_woken) = current::polling(task, cell.header.id, || {
+        poll_future::<F, S, TRACED>(cell, &mut cx)
+    });
     if polled.is_ready() {
-        return complete(cell, raw);
+        return complete::<F, S, TRACED>(cell, raw);
     }
     match cell.header.state.transition_to_idle(self_woken) {
         TransitionToIdle::Ok => {}
@@ -92,8 +96,8 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         // SAFETY: the transition dropped the last reference.
         TransitionToIdle::OkDealloc => unsafe { raw.dealloc() },
         TransitionToIdle::Cancelled => {
-            cancel_future(cell);
-            complete(cell, raw);
+            cancel_future::<F, S, TRACED>(cell);
+            complete::<F, S, TRACED>(cell, raw);
         }
     }
 }
@@ -105,10 +109,13 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 /// `in_context` per finishing poll, not two); its drop's panic is caught on its own and
 /// becomes the result, and the output it replaces is dropped there too, its panics caught.
 #[inline(always)]
-fn poll_future<F: Future, S: Schedule>(cell: &Cell<F, S>, cx: &mut task::Context<'_>) -> Poll<()> {
+fn poll_future<F: Future, S: Schedule, const TRACED: bool>(
+    cell: &Cell<F, S>,
+    cx: &mut task::Context<'_>,
+) -> Poll<()> {
     let polled = panic::catch_unwind(AssertUnwindSafe(|| {
         // The id and the budget are already set (`current::polling`, in `run`).
-        in_context_with_id_set(cell, || {
+        in_context_with_id_set::<F, S, _, TRACED>(cell, || {
             // A poll that panics drops its future during the unwind, inside the context,
             // as tokio does: its `Drop`s see `std::thread::panicking()`.
             let guard = DropFutureOnUnwind(cell);
@@ -172,8 +179,8 @@ impl<F: Future, S> Drop for DropFutureOnUnwind<'_, F, S> {
 
 /// Drops the future inside the task's context and stores the cancelled (or panicked)
 /// result. Requires RUNNING (rule 1).
-fn cancel_future<F: Future, S>(cell: &Cell<F, S>) {
-    let output = match drop_future(cell) {
+fn cancel_future<F: Future, S, const TRACED: bool>(cell: &Cell<F, S>) {
+    let output = match drop_future::<F, S, TRACED>(cell) {
         Ok(()) => Err(Failure::cancelled()),
         Err(payload) => Err(Failure::panic(payload)),
     };
@@ -181,16 +188,18 @@ fn cancel_future<F: Future, S>(cell: &Cell<F, S>) {
 }
 
 /// Replaces the stage with `Consumed` inside the task's context, catching a panicking drop.
-fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), Box<dyn Any + Send>> {
-    in_context_caught(cell, || set_stage(cell, Stage::Consumed))
+fn drop_future<F: Future, S, const TRACED: bool>(
+    cell: &Cell<F, S>,
+) -> Result<(), Box<dyn Any + Send>> {
+    in_context_caught::<F, S, TRACED>(cell, || set_stage(cell, Stage::Consumed))
 }
 
 /// Runs `f` inside the task's context, catching its panic. Requires RUNNING (rule 1).
-fn in_context_caught<F: Future, S>(
+fn in_context_caught<F: Future, S, const TRACED: bool>(
     cell: &Cell<F, S>,
     f: impl FnOnce(),
 ) -> Result<(), Box<dyn Any + Send>> {
-    panic::catch_unwind(AssertUnwindSafe(|| in_context(cell, f)))
+    panic::catch_unwind(AssertUnwindSafe(|| in_context::<F, S, _, TRACED>(cell, f)))
 }
 
 /// Runs `f`, which drops user values, so that no panic of theirs unwinds into the
@@ -210,21 +219,27 @@ fn discard(result: Result<(), Box<dyn Any + Send>>) {
 }
 
 /// Runs `f` with the task's context entered and its id marked. Requires RUNNING (rule 1).
-fn in_context<F: Future, S, R>(cell: &Cell<F, S>, f: impl FnOnce() -> R) -> R {
-    super::id::with_task_id(cell.header.id, || in_context_with_id_set(cell, f))
+fn in_context<F: Future, S, R, const TRACED: bool>(cell: &Cell<F, S>, f: impl FnOnce() -> R) -> R {
+    super::id::with_task_id(cell.header.id, || {
+        in_context_with_id_set::<F, S, R, TRACED>(cell, f)
+    })
 }
 
 /// Runs `f` with the task's context entered; the caller has marked the task's id
 /// (`current::polling` or `id::with_task_id`). Requires RUNNING (rule 1).
 #[inline(always)]
-fn in_context_with_id_set<F: Future, S, R>(cell: &Cell<F, S>, f: impl FnOnce() -> R) -> R {
+fn in_context_with_id_set<F: Future, S, R, const TRACED: bool>(
+    cell: &Cell<F, S>,
+    f: impl FnOnce() -> R,
+) -> R {
     cell.context.with_mut(|context| {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
         let context = unsafe { &mut *context };
-        // `Context::run`; if the task carries an inherited span (`tracing`, span/) or OTel
-        // context (`opentelemetry`, otel/), inside the span and with the OTel context
-        // attached. Without either feature this is `Context::run`.
-        if (crate::span::INHERITS || crate::otel::INHERITS) && cell.header.state.has_trace() {
+        // `Context::run`; for a traced task (its vtable's `TRACED`: it may carry an
+        // inherited span, `tracing`, span/, or OTel context, `opentelemetry`, otel/),
+        // inside the span and with the OTel context attached. Without either feature no
+        // task is traced and this is `Context::run`.
+        if TRACED {
             crate::otel::run_in(context, |context| crate::span::run_in(context, f))
         } else {
             context.run(f)
@@ -258,7 +273,7 @@ fn set_stage<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) {
 
 /// The future is gone and its result stored: publish COMPLETE, hand the result to the
 /// JoinHandle (or drop it), leave the owned list, drop the poller's reference.
-fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+fn complete<F: Future, S: Schedule, const TRACED: bool>(cell: &Cell<F, S>, raw: RawTask) {
     let state = &cell.header.state;
     // `Builder::on_task_terminate`, before anyone can see the task finished.
     cell.scheduler.task_terminated(cell.header.id);
@@ -272,7 +287,9 @@ fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
         if output_drop_is_trivial(cell) {
             set_stage(cell, Stage::Consumed);
         } else {
-            discard(in_context_caught(cell, || set_stage(cell, Stage::Consumed)));
+            discard(in_context_caught::<F, S, TRACED>(cell, || {
+                set_stage(cell, Stage::Consumed)
+            }));
         }
     }
     // The context is taken out while still RUNNING (rule 1) but released only after
@@ -326,12 +343,12 @@ fn drop_context(context: Context) {
     let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(context)));
 }
 
-unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn shutdown<F: Future, S: Schedule, const TRACED: bool>(ptr: NonNull<Header>) {
     // SAFETY: the caller claimed the task via transition_to_shutdown (RUNNING is set) and
     // hands over one reference.
     let cell = unsafe { cell::<F, S>(ptr) };
-    cancel_future(cell);
-    complete(cell, RawTask::from_header(ptr));
+    cancel_future::<F, S, TRACED>(cell);
+    complete::<F, S, TRACED>(cell, RawTask::from_header(ptr));
 }
 
 unsafe fn try_read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {

@@ -1,6 +1,6 @@
 //! The task state word: every bit, and every transition, in one place.
 //!
-//! One `AtomicUsize` per task. The low seven bits are flags; the rest is the reference count.
+//! One `AtomicUsize` per task. The low six bits are flags; the rest is the reference count.
 //!
 //! | bit            | set when                                   | cleared when                  | rules out                                  |
 //! |----------------|--------------------------------------------|-------------------------------|--------------------------------------------|
@@ -10,7 +10,6 @@
 //! | `CANCELLED`    | abort or shutdown asks for cancellation    | never                         | polling the future again                   |
 //! | `JOIN_INTEREST`| spawn (the JoinHandle exists)              | the JoinHandle is dropped     | dropping the output before it is read      |
 //! | `JOIN_WAKER`   | the JoinHandle stored a waker              | the JoinHandle replaces or drops it; the completer after waking it | the JoinHandle writing the waker field |
-//! | `TRACE`        | at spawn only, if the task's context carries an inherited span or OTel context (`span/`, `otel/`) | never | nothing: it tells the poll path to look those up (unset: it skips them) |
 //!
 //! References are held by: the `JoinHandle`, each queued `Notified`, each `Waker`, and the
 //! owned-task list. The task is freed when the count reaches zero. Orderings: every
@@ -26,8 +25,7 @@ const NOTIFIED: usize = 1 << 2;
 const CANCELLED: usize = 1 << 3;
 const JOIN_INTEREST: usize = 1 << 4;
 const JOIN_WAKER: usize = 1 << 5;
-const TRACE: usize = 1 << 6;
-const REF_ONE: usize = 1 << 7;
+const REF_ONE: usize = 1 << 6;
 const LIFECYCLE: usize = RUNNING | COMPLETE;
 
 /// The state word of one task.
@@ -129,26 +127,11 @@ pub(crate) enum TransitionToNotified {
 }
 
 impl State {
-    /// A new task without `TRACE` (the unit tests' tasks).
-    #[cfg(test)]
+    /// A new task: notified (about to be queued), with a JoinHandle, and `refs` references.
     pub(crate) fn new(refs: usize) -> State {
-        State::new_traced(refs, false)
-    }
-
-    /// A new task: notified (about to be queued), with a JoinHandle, and `refs` references;
-    /// `TRACE` set if `trace`.
-    pub(crate) fn new_traced(refs: usize, trace: bool) -> State {
-        let trace = if trace { TRACE } else { 0 };
         State {
-            word: AtomicUsize::new(NOTIFIED | JOIN_INTEREST | trace | (refs * REF_ONE)),
+            word: AtomicUsize::new(NOTIFIED | JOIN_INTEREST | (refs * REF_ONE)),
         }
-    }
-
-    /// Whether `TRACE` is set. `Relaxed`: the bit is written only before the task is
-    /// published (queued or handed to a JoinHandle), which already orders it.
-    #[inline]
-    pub(crate) fn has_trace(&self) -> bool {
-        self.word.load(Ordering::Relaxed) & TRACE != 0
     }
 
     /// The current state. `Acquire`: pairs with the `AcqRel` transitions, so a reader that
