@@ -82,8 +82,8 @@ fn bind_current(context: Context) -> Context {
 }
 
 /// Whether `context` may carry an OTel context for its task to attach (the task gets the
-/// traced vtable): whether it has any `task_private` binding, one test. [`run_in`] looks for the
-/// OTel context itself.
+/// traced vtable): whether it has any `task_private` binding, one test. [`run_in`] looks
+/// for the OTel context itself.
 #[inline]
 pub(crate) fn carried(context: &Context) -> bool {
     context.has_task_private()

@@ -105,9 +105,9 @@ fn is_current(span: &Span) -> bool {
 pub(crate) const INHERITS: bool = true;
 
 /// Whether `context` may carry a span for its task to run in (the task gets the traced
-/// vtable):
-/// whether it has any `task_private` binding, one test. [`run_in`] looks for the span
-/// itself, so a context carrying other hidden bindings only costs that lookup per poll.
+/// vtable): whether it has any `task_private` binding, one test. [`run_in`] looks for
+/// the span itself, so a context carrying other hidden bindings only costs that lookup
+/// per poll.
 #[inline]
 pub(crate) fn carried(context: &Context) -> bool {
     context.has_task_private()

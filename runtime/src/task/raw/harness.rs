@@ -234,17 +234,21 @@ fn in_context_with_id_set<F: Future, S, R, const TRACED: bool>(
 ) -> R {
     cell.context.with_mut(|context| {
         // SAFETY: RUNNING gives this thread exclusive access to the context (rule 1).
-        let context = unsafe { &mut *context };
-        // `Context::run`; for a traced task (its vtable's `TRACED`: it may carry an
-        // inherited span, `tracing`, span/, or OTel context, `opentelemetry`, otel/),
-        // inside the span and with the OTel context attached. Without either feature no
-        // task is traced and this is `Context::run`.
-        if TRACED {
-            crate::otel::run_in(context, |context| crate::span::run_in(context, f))
-        } else {
-            context.run(f)
-        }
+        run_in::<R, TRACED>(unsafe { &mut *context }, f)
     })
+}
+
+/// `Context::run`; for a traced task (its vtable's `TRACED`: it may carry an inherited
+/// span, `tracing`, span/, or OTel context, `opentelemetry`, otel/), inside the span and
+/// with the OTel context attached. Without either feature no task is traced and this is
+/// `Context::run`.
+#[inline(always)]
+fn run_in<R, const TRACED: bool>(context: &mut Context, f: impl FnOnce() -> R) -> R {
+    if TRACED {
+        crate::otel::run_in(context, |context| crate::span::run_in(context, f))
+    } else {
+        context.run(f)
+    }
 }
 
 /// Whether dropping the stage runs no code: it holds a successful output of a type
@@ -305,10 +309,11 @@ fn complete<F: Future, S: Schedule, const TRACED: bool>(cell: &Cell<F, S>, raw: 
     let prev = state.transition_to_complete();
     if !prev.is_join_interested() && !detached {
         // The JoinHandle was dropped after the check above: the output is ours to drop
-        // (rule 3), inside the task's context, its panics caught.
+        // (rule 3), inside the task's context (and span, and OTel context), its panics
+        // caught.
         discard(panic::catch_unwind(AssertUnwindSafe(|| {
             super::id::with_task_id(cell.header.id, || {
-                context.run(|| set_stage(cell, Stage::Consumed))
+                run_in::<_, TRACED>(&mut context, || set_stage(cell, Stage::Consumed))
             })
         })));
     }
