@@ -3,7 +3,7 @@
 //! on ([`multi_thread`], [`current_thread`], [`builder`]) and [`on_both_flavors!`], which
 //! runs a test function on each; bounded waiting ([`within`], [`wait_until`],
 //! [`wait_until_blocking`]); small probes ([`DropCounter`], [`panic_message`], the log
-//! buffer [`Captured`], [`runtime_logging_to`], [`event_message_and_scope`]); and [`http`], the suite both HTTP example servers are run through.
+//! buffer [`Captured`], [`runtime_logging_to`], [`event_message_and_scope`], [`EventScopes`]); and [`http`], the suite both HTTP example servers are run through.
 //!
 //! # Examples
 //!
@@ -307,6 +307,62 @@ where
     let mut message = Message(String::new());
     event.record(&mut message);
     (message.0, scope)
+}
+
+/// One event as [`EventScopes`] records it: its message and the names of the spans around
+/// it, from the root.
+pub type EventScope = (String, Vec<String>);
+
+/// A `tracing_subscriber` layer that records every event's message and span scope
+/// ([`event_message_and_scope`]), for the span-inheritance tests.
+///
+/// # Examples
+///
+/// ```
+/// let events = ctxrt_tests::EventScopes::default();
+/// tracing::dispatcher::with_default(&events.dispatch(), || {
+///     tracing::info_span!("outer").in_scope(|| tracing::info!("hi"));
+///     tracing::info!("bare");
+/// });
+/// assert_eq!(events.scope_of("hi"), vec!["outer".to_string()]);
+/// assert_eq!(events.scopes_of("bare"), vec![Vec::<String>::new()]);
+/// ```
+#[derive(Clone, Default)]
+pub struct EventScopes(pub std::sync::Arc<std::sync::Mutex<Vec<EventScope>>>);
+
+impl<S> tracing_subscriber::Layer<S> for EventScopes
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        let seen = event_message_and_scope(event, &ctx);
+        self.0.lock().unwrap().push(seen);
+    }
+}
+
+impl EventScopes {
+    /// A dispatch of a registry with this layer on it.
+    pub fn dispatch(&self) -> tracing::Dispatch {
+        use tracing_subscriber::layer::SubscriberExt;
+        tracing::Dispatch::new(tracing_subscriber::registry().with(self.clone()))
+    }
+
+    /// The scopes of every event with `message`, in the order they were seen.
+    pub fn scopes_of(&self, message: &str) -> Vec<Vec<String>> {
+        let seen = self.0.lock().unwrap();
+        seen.iter()
+            .filter(|e| e.0 == message)
+            .map(|e| e.1.clone())
+            .collect()
+    }
+
+    /// The scope of the one event with `message`; panics unless there is exactly one.
+    pub fn scope_of(&self, message: &str) -> Vec<String> {
+        let seen = self.0.lock().unwrap();
+        let scopes: Vec<_> = seen.iter().filter(|e| e.0 == message).collect();
+        assert_eq!(scopes.len(), 1, "one event {message:?} in {seen:#?}");
+        scopes[0].1.clone()
+    }
 }
 
 /// Declares, for each named `fn(Runtime)`, a `#[test]` in module `multi_thread` and one in

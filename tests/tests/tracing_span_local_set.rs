@@ -5,39 +5,13 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
 
 use ctxrt::runtime::Runtime;
 use ctxrt::task::LocalSet;
-use tracing::{info, info_span, Dispatch, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
+use ctxrt_tests::EventScopes;
+use tracing::{info, info_span};
 
 ctxrt_tests::on_both_flavors!(flag: local_tasks_run_and_drop_inside_the_spawners_span);
-
-/// An event's message and the names of its spans, from the root.
-type Seen = (String, Vec<String>);
-
-/// Every event seen, in order.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Seen>>>);
-
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
-    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
-        let seen = ctxrt_tests::event_message_and_scope(event, &ctx);
-        self.0.lock().unwrap().push(seen);
-    }
-}
-
-impl Capture {
-    /// The one event with `message`'s scope.
-    fn scope_of(&self, message: &str) -> Vec<String> {
-        let seen = self.0.lock().unwrap();
-        let scopes: Vec<_> = seen.iter().filter(|e| e.0 == message).collect();
-        assert_eq!(scopes.len(), 1, "one event {message:?} in {seen:#?}");
-        scopes[0].1.clone()
-    }
-}
 
 /// Emits an event when dropped; `Rc` makes the future holding it `!Send`.
 struct LoudDrop(Rc<Cell<bool>>);
@@ -50,8 +24,8 @@ impl Drop for LoudDrop {
 }
 
 fn local_tasks_run_and_drop_inside_the_spawners_span(current_thread: bool) {
-    let capture = Capture::default();
-    let dispatch = Dispatch::new(tracing_subscriber::registry().with(capture.clone()));
+    let capture = EventScopes::default();
+    let dispatch = capture.dispatch();
     let rt: Runtime = ctxrt_tests::runtime_logging_to(current_thread, dispatch.clone());
     let dropped = Rc::new(Cell::new(false));
     tracing::dispatcher::with_default(&dispatch, || {

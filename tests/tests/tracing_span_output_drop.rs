@@ -6,45 +6,19 @@
 //! On both flavours. (Which of the raced paths a round takes is up to the interleaving;
 //! the task-side ones all go through the harness's one `run_in`.)
 
-use std::sync::{mpsc, Arc, Barrier, Mutex};
+use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ctxrt::runtime::Runtime;
-use tracing::{info, info_span, Dispatch, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
+use ctxrt_tests::EventScopes;
+use tracing::{info, info_span, Dispatch};
 
 ctxrt_tests::on_both_flavors!(
     flag: a_detached_tasks_output_drops_inside_its_span,
     an_aborted_tasks_future_drops_inside_its_span,
     a_raced_output_drops_inside_the_tasks_span_or_the_droppers
 );
-
-/// An event's message and the names of its spans, from the root.
-type Seen = (String, Vec<String>);
-
-/// Every event seen, in order.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Seen>>>);
-
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
-    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
-        let seen = ctxrt_tests::event_message_and_scope(event, &ctx);
-        self.0.lock().unwrap().push(seen);
-    }
-}
-
-impl Capture {
-    /// The scopes of the events with `message`.
-    fn scopes_of(&self, message: &str) -> Vec<Vec<String>> {
-        let seen = self.0.lock().unwrap();
-        seen.iter()
-            .filter(|e| e.0 == message)
-            .map(|e| e.1.clone())
-            .collect()
-    }
-}
 
 /// Emits `message` when dropped, then reports the drop on `done`.
 struct Loud {
@@ -59,9 +33,9 @@ impl Drop for Loud {
     }
 }
 
-fn setup(current_thread: bool) -> (Capture, Dispatch, Runtime) {
-    let capture = Capture::default();
-    let dispatch = Dispatch::new(tracing_subscriber::registry().with(capture.clone()));
+fn setup(current_thread: bool) -> (EventScopes, Dispatch, Runtime) {
+    let capture = EventScopes::default();
+    let dispatch = capture.dispatch();
     let rt = ctxrt_tests::runtime_logging_to(current_thread, dispatch.clone());
     (capture, dispatch, rt)
 }

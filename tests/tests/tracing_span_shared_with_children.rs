@@ -4,44 +4,13 @@
 //! gets a fresh capture: the parent entered another span, bound a `task_private` var of
 //! its own, made another subscriber the default, or opted out. On both flavours.
 
-use std::sync::{Arc, Mutex};
-
 use ctxrt::ContextVar;
+use ctxrt_tests::EventScopes;
 use tracing::instrument::WithSubscriber;
-use tracing::{info, info_span, Span, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
+use tracing::{info, info_span, Span};
 
 /// A var of the user's that is hidden from children, set in the parent task.
 static HIDDEN: ContextVar<u32> = ContextVar::new("hidden").task_private();
-
-/// An event: its message and the names of the spans around it, from the root.
-type Event = (String, Vec<String>);
-
-/// The events a subscriber saw.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Event>>>);
-
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
-    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
-        let seen = ctxrt_tests::event_message_and_scope(event, &ctx);
-        self.0.lock().unwrap().push(seen);
-    }
-}
-
-impl Capture {
-    /// The spans around the one event `message`.
-    fn scope_of(&self, message: &str) -> Vec<String> {
-        let seen = self.0.lock().unwrap();
-        let scopes: Vec<_> = seen.iter().filter(|e| e.0 == message).collect();
-        assert_eq!(scopes.len(), 1, "one event {message:?} in {seen:#?}");
-        scopes[0].1.clone()
-    }
-}
-
-fn dispatch(capture: &Capture) -> tracing::Dispatch {
-    tracing::Dispatch::new(tracing_subscriber::registry().with(capture.clone()))
-}
 
 /// Every `request` span comes from this one callsite, so two subscribers' `request`
 /// spans differ by their subscriber alone (and often have the same id).
@@ -54,10 +23,10 @@ fn names(list: &[&str]) -> Vec<String> {
 }
 
 fn children_share_the_parents_span_only_when_it_is_current(current_thread: bool) {
-    let main = Capture::default();
-    let other = Capture::default();
-    let main_dispatch = dispatch(&main);
-    let other_dispatch = dispatch(&other);
+    let main = EventScopes::default();
+    let other = EventScopes::default();
+    let main_dispatch = main.dispatch();
+    let other_dispatch = other.dispatch();
     let rt = ctxrt_tests::runtime_logging_to(current_thread, main_dispatch.clone());
     tracing::dispatcher::with_default(&main_dispatch, || {
         rt.block_on(async {
